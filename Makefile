@@ -1,0 +1,43 @@
+# The two commands: `make chat` and `make test`. Everything sets itself up on first use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+RASA := .venv/bin/rasa
+
+.PHONY: help setup train chat serve test unit validate e2e bench clean
+
+help:
+	@echo "make chat   - set up if needed, train if data changed, chat in the terminal"
+	@echo "make test   - unit tests, data validation, training, held-out NLU and dialogue tests"
+	@echo "make serve  - action server (127.0.0.1:5055) + Rasa REST/socket.io (127.0.0.1:5005)"
+	@echo "make bench  - print accuracy and latency figures"
+
+setup:
+	@bash scripts/setup.sh
+
+# Rasa fingerprints data, config and domain and skips training when nothing changed.
+train: setup
+	@bash scripts/train.sh
+
+chat: train
+	@bash scripts/chat.sh
+
+serve: train
+	@bash scripts/serve.sh
+
+unit: setup
+	.venv/bin/python -m pytest -q tests
+
+validate: setup
+	$(RASA) data validate --fail-on-warnings --quiet
+
+e2e: train
+	@bash scripts/e2e.sh
+
+test: setup
+	@bash scripts/test.sh
+
+bench: train
+	@for f in bench/*.py; do echo "== $$f"; .venv/bin/python $$f || exit 1; done
+
+clean:
+	rm -rf models results .rasa

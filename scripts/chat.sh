@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Terminal chat: the action server in the background, `rasa shell` in the foreground.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+mkdir -p var
+trap stop_all EXIT
+echo "==> starting the action server on 127.0.0.1:$ACTION_PORT"
+start_action_server
+echo "==> loading the model (about a minute); type /stop to quit"
+.venv/bin/rasa shell --quiet --endpoints endpoints.yml

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Dialogue tests: e2e test stories (tests/stories/test_*.yml) against the real action
+# server, failing on any wrong prediction. Also scores the held-out NLU file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+mkdir -p var results
+exec 8>var/e2e.lock
+flock 8
+trap stop_all EXIT
+start_action_server
+.venv/bin/rasa test core --stories tests/stories --fail-on-prediction-errors --out results/core --quiet
+echo "==> e2e test stories: all passed"

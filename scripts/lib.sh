@@ -1,0 +1,47 @@
+# Shared by chat.sh, serve.sh and e2e.sh: start servers, wait for them, stop them all.
+ACTION_PORT=${ACTION_PORT:-5055}
+RASA_PORT=${RASA_PORT:-5005}
+pids=()
+
+port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+
+require_free_port() {
+  if ! port_free "$1"; then
+    echo "error: port $1 on 127.0.0.1 is in use ($2). Stop whatever is using it" >&2
+    echo "       (find it with: ss -ltnp 'sport = :$1'), or set $3=<other port>." >&2
+    exit 1
+  fi
+}
+
+start_action_server() {
+  require_free_port "$ACTION_PORT" "action server" ACTION_PORT
+  # rasa_sdk binds 0.0.0.0 unless told otherwise; the action server has no authentication.
+  SANIC_HOST=127.0.0.1 .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" --quiet \
+    >"${ACTION_LOG:-var/actions.log}" 2>&1 &
+  pids+=($!)
+  wait_for_http "http://127.0.0.1:$ACTION_PORT/health" 60 "action server"
+}
+
+wait_for_http() {  # url, seconds, what
+  local deadline=$(( $(date +%s) + $2 ))
+  until .venv/bin/python -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "$1" 2>/dev/null; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "error: $3 did not answer at $1 within $2 s; see var/*.log" >&2
+      return 1
+    fi
+    for pid in "${pids[@]}"; do
+      kill -0 "$pid" 2>/dev/null || { echo "error: $3 exited; see var/*.log" >&2; return 1; }
+    done
+    sleep 1
+  done
+}
+
+stop_all() {
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  pids=()
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Action server + Rasa (rest and socketio channels) in the foreground; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+mkdir -p var
+ENDPOINTS=${ENDPOINTS:-endpoints.yml}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+require_free_port "$RASA_PORT" "Rasa server" RASA_PORT
+start_action_server
+echo "==> action server ready on 127.0.0.1:$ACTION_PORT"
+.venv/bin/rasa run --interface 127.0.0.1 --port "$RASA_PORT" \
+  --credentials credentials.yml --endpoints "$ENDPOINTS" \
+  --cors "http://127.0.0.1:$RASA_PORT" --log-file var/rasa.log &
+pids+=($!)
+wait_for_http "http://127.0.0.1:$RASA_PORT/" 180 "Rasa server"
+echo "==> Rasa ready: POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  (Ctrl-C stops both)"
+wait "${pids[@]}"

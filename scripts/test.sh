@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `make test`: every check, in order of cost; any failure fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { echo; echo "==> $*"; }
+
+step "unit and action tests (pytest)"
+.venv/bin/python -m pytest -q tests
+
+step "rasa data validate (warnings fail)"
+.venv/bin/rasa data validate --fail-on-warnings --quiet
+
+step "training (skipped when nothing changed)"
+bash scripts/train.sh
+
+step "held-out NLU examples (tests/nlu/heldout.yml)"
+.venv/bin/rasa test nlu --nlu tests/nlu/heldout.yml --out results/nlu --quiet >var/nlu-test.log 2>&1 \
+  || { tail -20 var/nlu-test.log; exit 1; }
+.venv/bin/python scripts/check_nlu.py results/nlu
+
+step "dialogue tests (e2e stories with the action server)"
+bash scripts/e2e.sh
