@@ -1,0 +1,565 @@
+"""Results store: trainers' assignments, trainees' attempts, one row per answer.
+
+SQLAlchemy 1.4 (what rasa 3.6 needs). DATABASE_URL selects the database; the default is
+a SQLite file var/results.db. The schema comes from the Alembic migrations in
+bot/migrations (`python -m bot migrate`, run by set-up); this module never creates tables.
+
+Exceptions carry messages written for the person in the chat or at the CLI, so callers can
+show str(error) as it is.
+"""
+import os
+import random
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text,
+                        UniqueConstraint, create_engine, delete, event, func, inspect, select, update)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, declarative_base
+from sqlalchemy.types import TypeDecorator
+
+from bot import VAR_DIR
+
+# The Alembic revision this code expects; tests check it is the head of bot/migrations.
+SCHEMA_REVISION = "0001"
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+PREFIX_LETTERS = set("ABCDEFGHJKMNPQRSTUVWXYZ")
+MAX_NAME = 80
+MAX_TITLE = 200
+MAX_ANSWER = 2000  # chat messages can be 100 kB; keep what a trainer would read
+MAX_LENGTH = 100
+# A due date is inclusive everywhere on earth: it passes when the date is over at UTC-12.
+DUE_ZONE = timezone(timedelta(hours=-12))
+
+
+class StoreError(Exception):
+    """Base class; str(error) is a message fit to show a trainee or trainer."""
+
+
+class UnknownCode(StoreError):
+    pass
+
+
+class AssignmentClosed(StoreError):
+    pass
+
+
+class AssignmentExpired(StoreError):
+    pass
+
+
+class AttemptsUsedUp(StoreError):
+    pass
+
+
+class AttemptFinished(StoreError):
+    pass
+
+
+class InvalidName(StoreError):
+    pass
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the results store; use timezone-aware UTC")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+Base = declarative_base()
+
+
+class Assignment(Base):
+    __tablename__ = "assignments"
+    id = Column(Integer, primary_key=True)
+    code = Column(String(16), nullable=False, unique=True)
+    title = Column(String(MAX_TITLE), nullable=False)
+    topics = Column(JSON, nullable=False)          # topics the items were drawn from ([] = any)
+    explicit_items = Column(Boolean, nullable=False)  # True when the trainer listed the items
+    item_ids = Column(JSON, nullable=False)        # the items, in quiz order, fixed at creation
+    length = Column(Integer, nullable=False)
+    attempts_allowed = Column(Integer, nullable=False)  # 0 = unlimited
+    due_at = Column(UTCDateTime, nullable=True)
+    status = Column(String(10), nullable=False)    # open | closed
+    created_at = Column(UTCDateTime, nullable=False)
+    closed_at = Column(UTCDateTime, nullable=True)
+
+
+class Attempt(Base):
+    __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("assignment_id", "name_key", "attempt_number",
+                                       name="uq_attempts_trainee_number"),)
+    id = Column(Integer, primary_key=True)
+    assignment_id = Column(Integer, ForeignKey("assignments.id", ondelete="CASCADE"), nullable=False)
+    trainee_name = Column(String(MAX_NAME), nullable=False)
+    name_key = Column(String(MAX_NAME * 2), nullable=False)
+    attempt_number = Column(Integer, nullable=False)
+    item_ids = Column(JSON, nullable=False)
+    started_at = Column(UTCDateTime, nullable=False)
+    finished_at = Column(UTCDateTime, nullable=True)
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("attempt_id", "item_id", name="uq_answers_attempt_item"),)
+    id = Column(Integer, primary_key=True)
+    attempt_id = Column(Integer, ForeignKey("attempts.id", ondelete="CASCADE"), nullable=False)
+    item_id = Column(String(100), nullable=False)
+    answer = Column(Text, nullable=False)
+    expected = Column(String(40), nullable=False)
+    correct = Column(Boolean, nullable=False)
+    answered_at = Column(UTCDateTime, nullable=False)
+
+
+@dataclass
+class AttemptInfo:
+    attempt_id: int
+    item_ids: list
+    answered: dict = field(default_factory=dict)  # item_id -> correct
+    finished: bool = False
+    attempt_number: int = 1
+
+
+# ---------------------------------------------------------------- helpers
+
+def database_url(url=None) -> str:
+    url = url or os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'results.db'}"
+    if url.startswith("postgres://"):  # the Heroku-style spelling SQLAlchemy 1.4 refuses
+        url = "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+def safe_url(url) -> str:
+    """The URL with any password hidden, for messages."""
+    return make_url(database_url(url)).__repr__()
+
+
+def normalise_code(code) -> str:
+    """'bnd 7k4q', 'BND7K4Q', ' bnd-7k4q ' -> 'BND-7K4Q'."""
+    letters = re.sub(r"[^A-Z0-9]", "", str(code or "").upper())
+    return f"{letters[:3]}-{letters[3:]}" if len(letters) == 7 else letters
+
+
+def normalise_name(name):
+    """(display name, key): stripped, inner whitespace collapsed; the key ignores case."""
+    if not isinstance(name, str):
+        raise InvalidName("Please type your name as text.")
+    text = unicodedata.normalize("NFKC", name)
+    if any(not (ch.isprintable() or ch in " \t") for ch in text):
+        raise InvalidName("Your name can't contain line breaks or control characters; please type it on one line.")
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidName("I need a name for your results; please type your name.")
+    if len(text) > MAX_NAME:
+        raise InvalidName(f"That name is too long; please use at most {MAX_NAME} characters.")
+    if not any(ch.isalnum() for ch in text):
+        raise InvalidName("Please type your name using letters.")
+    return text, text.casefold()
+
+
+def code_prefix(text: str) -> str:
+    """Three letters from a topic or title: the first letter, then its consonants."""
+    letters = [ch for ch in unicodedata.normalize("NFKD", text).upper() if ch in PREFIX_LETTERS]
+    picked = letters[:1] + [ch for ch in letters[1:] if ch not in "AEUY"]
+    prefix = "".join(picked)[:3]
+    if len(prefix) < 3:
+        prefix = (prefix + "".join(ch for ch in letters if ch not in prefix) + "QZX")[:3]
+    return prefix
+
+
+def new_code(prefix: str) -> str:
+    return prefix + "-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(4))
+
+
+def due_moment(due):
+    """A due date (inclusive, anywhere on earth) or an aware datetime -> aware UTC datetime."""
+    if due is None or due == "":
+        return None
+    if isinstance(due, str):
+        try:
+            due = date.fromisoformat(due.strip())
+        except ValueError:
+            raise StoreError(f"Due date {due!r} is not a date like 2025-03-31.") from None
+    if isinstance(due, datetime):
+        if due.tzinfo is None:
+            raise StoreError("A due datetime must be timezone-aware.")
+        return due.astimezone(timezone.utc)
+    return datetime.combine(due + timedelta(days=1), time(0), DUE_ZONE).astimezone(timezone.utc)
+
+
+def _field(item, name, default=None):
+    return item.get(name, default) if isinstance(item, dict) else getattr(item, name, default)
+
+
+def task_bank(tasks=None) -> dict:
+    """id -> {id, text, verdict, topic, rationale} from bot.tasks.load_tasks() (or given tasks)."""
+    if tasks is None:
+        try:
+            from bot.tasks import load_tasks
+        except ImportError:
+            raise StoreError("The task bank (bot/tasks.py) is not available yet.") from None
+        tasks = load_tasks()
+    if callable(tasks):
+        tasks = tasks()
+    if isinstance(tasks, dict):
+        tasks = [dict(v, id=k) if isinstance(v, dict) and "id" not in v else v for k, v in tasks.items()]
+    bank = {}
+    for item in tasks:
+        item_id = str(_field(item, "id"))
+        bank[item_id] = {name: _field(item, name) for name in ("text", "verdict", "topic", "rationale")}
+        bank[item_id]["id"] = item_id
+    return bank
+
+
+# ---------------------------------------------------------------- engines
+
+_engines = {}
+
+
+def engine_for(url):
+    """One engine per URL and process (a forked process must not share pooled connections)."""
+    key = (url, os.getpid())
+    if key not in _engines:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+            engine = create_engine(url, future=True, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, future=True, pool_pre_ping=True)
+        _engines[key] = engine
+    return _engines[key]
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # the CLI can read while chats write
+    cursor.close()
+
+
+def schema_revision(url=None):
+    """The Alembic revision the database is at, or None when it has never been migrated."""
+    engine = engine_for(database_url(url))
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def migrate(url=None, revision="head"):
+    """Apply the Alembic migrations; returns (revision before, revision after)."""
+    from alembic import command
+    from alembic.config import Config
+    from bot import PROJECT_ROOT
+
+    url = database_url(url)
+    before = schema_revision(url)
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "bot" / "migrations"))
+    with engine_for(url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    return before, schema_revision(url)
+
+
+# ---------------------------------------------------------------- the store
+
+_checked = set()
+
+
+class Store:
+    def __init__(self, url=None, tasks=None):
+        """url: SQLAlchemy URL (default DATABASE_URL, else var/results.db).
+        tasks: the task bank (list, dict or callable); default bot.tasks.load_tasks()."""
+        self.url = database_url(url)
+        self.engine = engine_for(self.url)
+        self._tasks = tasks
+        if self.url not in _checked:
+            revision = schema_revision(self.url)
+            if revision != SCHEMA_REVISION:
+                raise StoreError(
+                    f"The results database {safe_url(self.url)} is at schema revision {revision!r}, "
+                    f"expected {SCHEMA_REVISION!r}: run `.venv/bin/python -m bot migrate`.")
+            _checked.add(self.url)
+
+    # ---- trainer side
+
+    def create_assignment(self, title, topics=None, item_ids=None, length=10, attempts_allowed=1, due=None) -> str:
+        title = " ".join(str(title or "").split())
+        if not title or len(title) > MAX_TITLE:
+            raise StoreError(f"An assignment needs a title of 1 to {MAX_TITLE} characters.")
+        topics = [t.strip() for t in (topics or []) if t and t.strip()]
+        item_ids = [str(i).strip() for i in (item_ids or []) if str(i).strip()]
+        if not isinstance(length, int) or not 1 <= length <= MAX_LENGTH:
+            raise StoreError(f"Length must be a whole number from 1 to {MAX_LENGTH}.")
+        if not isinstance(attempts_allowed, int) or attempts_allowed < 0:
+            raise StoreError("Attempts allowed must be 0 (unlimited) or more.")
+        due_at = due_moment(due)
+        if due_at is not None and due_at <= utcnow():
+            raise StoreError("That due date has already passed.")
+        items = self._choose_items(topics, item_ids, length)
+
+        prefix = code_prefix(topics[0] if topics else title)
+        for _ in range(20):
+            code = new_code(prefix)
+            with Session(self.engine) as session:
+                session.add(Assignment(
+                    code=code, title=title, topics=topics, explicit_items=bool(item_ids), item_ids=items,
+                    length=len(items), attempts_allowed=attempts_allowed, due_at=due_at, status="open",
+                    created_at=utcnow()))
+                try:
+                    session.commit()
+                    return code
+                except IntegrityError:
+                    session.rollback()  # the code exists already: draw another
+        raise StoreError("Could not find a free assignment code; try another title.")
+
+    def _choose_items(self, topics, item_ids, length):
+        bank = task_bank(self._tasks)
+        if item_ids:
+            unknown = [i for i in item_ids if i not in bank]
+            if unknown:
+                raise StoreError("Unknown task ids: " + ", ".join(unknown))
+            if len(set(item_ids)) != len(item_ids):
+                raise StoreError("Each task can appear only once in an assignment.")
+            return item_ids
+        known_topics = sorted({t["topic"] for t in bank.values() if t["topic"]})
+        unknown = [t for t in topics if t not in known_topics]
+        if unknown:
+            raise StoreError(f"Unknown topics: {', '.join(unknown)}. Known topics: {', '.join(known_topics)}")
+        pool = sorted(i for i, t in bank.items() if not topics or t["topic"] in topics)
+        if not pool:
+            raise StoreError("The task bank has no tasks for that choice.")
+        return random.SystemRandom().sample(pool, min(length, len(pool)))
+
+    def list_assignments(self) -> list:
+        with Session(self.engine) as session:
+            counts = dict(session.execute(
+                select(Attempt.assignment_id, func.count(func.distinct(Attempt.name_key)))
+                .group_by(Attempt.assignment_id)).all())
+            rows = session.execute(select(Assignment).order_by(Assignment.created_at, Assignment.id)).scalars()
+            return [dict(self._describe(a), trainees=counts.get(a.id, 0)) for a in rows]
+
+    def close_assignment(self, code) -> None:
+        with Session(self.engine) as session:
+            assignment = self._get(session, code)
+            if assignment.status != "closed":
+                session.execute(update(Assignment).where(Assignment.id == assignment.id)
+                                .values(status="closed", closed_at=utcnow()))
+                session.commit()
+
+    def report(self, code) -> dict:
+        """Everything a trainer reads: attempts with scores, per-item counts, most-missed, all answers."""
+        with Session(self.engine) as session:
+            assignment = self._get(session, code)
+            attempts = session.execute(
+                select(Attempt).where(Attempt.assignment_id == assignment.id)
+                .order_by(Attempt.started_at, Attempt.id)).scalars().all()
+            answers = session.execute(
+                select(Answer, Attempt).join(Attempt, Answer.attempt_id == Attempt.id)
+                .where(Attempt.assignment_id == assignment.id)
+                .order_by(Attempt.started_at, Attempt.id, Answer.answered_at, Answer.id)).all()
+
+        by_attempt = {}
+        for answer, attempt in answers:
+            by_attempt.setdefault(attempt.id, []).append(answer)
+        attempt_rows = []
+        for attempt in attempts:
+            given = by_attempt.get(attempt.id, [])
+            attempt_rows.append(dict(
+                trainee=attempt.trainee_name, attempt_number=attempt.attempt_number,
+                score=sum(a.correct for a in given), answered=len(given), total=len(attempt.item_ids),
+                finished=attempt.finished_at is not None, started_at=attempt.started_at,
+                finished_at=attempt.finished_at))
+
+        item_order = list(assignment.item_ids)
+        items = {i: {"item_id": i, "right": 0, "answered": 0} for i in item_order}
+        for answer, _ in answers:
+            row = items.setdefault(answer.item_id, {"item_id": answer.item_id, "right": 0, "answered": 0})
+            row["answered"] += 1
+            row["right"] += bool(answer.correct)
+        missed = [dict(r, wrong=r["answered"] - r["right"]) for r in items.values() if r["answered"] > r["right"]]
+        missed.sort(key=lambda r: (-r["wrong"], r["right"] / r["answered"], item_order.index(r["item_id"])
+                                   if r["item_id"] in item_order else len(item_order)))
+        return dict(
+            assignment=self._describe(assignment),
+            attempts=attempt_rows,
+            items=list(items.values()),
+            most_missed=missed[:5],
+            answers=[dict(trainee=attempt.trainee_name, attempt_number=attempt.attempt_number,
+                          item_id=a.item_id, answer=a.answer, expected=a.expected, correct=a.correct,
+                          answered_at=a.answered_at) for a, attempt in answers],
+        )
+
+    def delete_trainee(self, name, code=None) -> int:
+        """Delete a trainee's attempts and answers (all assignments, or one); returns rows deleted."""
+        _, key = normalise_name(name)
+        with Session(self.engine) as session:
+            query = select(Attempt.id).where(Attempt.name_key == key)
+            if code is not None:
+                query = query.where(Attempt.assignment_id == self._get(session, code).id)
+            attempt_ids = session.execute(query).scalars().all()
+            if not attempt_ids:
+                return 0
+            answers = session.execute(delete(Answer).where(Answer.attempt_id.in_(attempt_ids))).rowcount
+            attempts = session.execute(delete(Attempt).where(Attempt.id.in_(attempt_ids))).rowcount
+            session.commit()
+            return answers + attempts
+
+    # ---- trainee side
+
+    def lookup(self, code) -> dict:
+        with Session(self.engine) as session:
+            return self._describe(self._open(session, code))
+
+    def start_or_resume_attempt(self, code, trainee_name) -> AttemptInfo:
+        name, key = normalise_name(trainee_name)
+        for _ in range(5):
+            with Session(self.engine) as session:
+                assignment = self._open(session, code)
+                attempts = session.execute(
+                    select(Attempt).where(Attempt.assignment_id == assignment.id, Attempt.name_key == key)
+                    .order_by(Attempt.attempt_number)).scalars().all()
+                unfinished = [a for a in attempts if a.finished_at is None]
+                if unfinished:
+                    return self._info(session, unfinished[-1])
+                if assignment.attempts_allowed and len(attempts) >= assignment.attempts_allowed:
+                    raise AttemptsUsedUp(
+                        f"You have used all {assignment.attempts_allowed} attempt(s) for "
+                        f"\"{assignment.title}\". Ask your trainer if you need another. "
+                        "You can still ask to see your result.")
+                attempt = Attempt(
+                    assignment_id=assignment.id, trainee_name=name, name_key=key,
+                    attempt_number=(attempts[-1].attempt_number if attempts else 0) + 1,
+                    item_ids=list(assignment.item_ids), started_at=utcnow())
+                session.add(attempt)
+                try:
+                    session.commit()
+                except IntegrityError:
+                    session.rollback()  # another chat with the same name started one just now: resume it
+                    continue
+                return AttemptInfo(attempt.id, list(attempt.item_ids), {}, False, attempt.attempt_number)
+        raise StoreError("Too many chats are starting this quiz under your name at once; please try again.")
+
+    def record_answer(self, attempt_id, item_id, answer, expected, correct) -> bool:
+        """Store one answer. False when this attempt already has an answer for the item."""
+        item_id = str(item_id)
+        with Session(self.engine) as session:
+            attempt = session.get(Attempt, attempt_id)
+            if attempt is None:
+                raise StoreError("That quiz attempt no longer exists; start again with your code.")
+            if item_id not in attempt.item_ids:
+                raise StoreError(f"Task {item_id!r} is not part of this quiz attempt.")
+            if attempt.finished_at is not None:
+                raise AttemptFinished("This quiz attempt is already finished.")
+            session.add(Answer(attempt_id=attempt.id, item_id=item_id, answer=str(answer or "")[:MAX_ANSWER],
+                               expected=str(expected), correct=bool(correct), answered_at=utcnow()))
+            try:
+                session.flush()
+            except IntegrityError:
+                session.rollback()
+                if session.execute(select(Answer.id).where(
+                        Answer.attempt_id == attempt_id, Answer.item_id == item_id)).first():
+                    return False
+                raise StoreError("That quiz attempt no longer exists; start again with your code.") from None
+            # Checked after the insert, under a share lock (PostgreSQL) or SQLite's write lock,
+            # so a concurrent close either lands before this answer (refused) or after it.
+            status = session.execute(select(Assignment.status).where(Assignment.id == attempt.assignment_id)
+                                     .with_for_update(read=True)).scalar_one()
+            if status != "open":
+                session.rollback()
+                raise AssignmentClosed("Your trainer has closed this quiz, so I can't record more answers.")
+            session.commit()
+            return True
+
+    def finish_attempt(self, attempt_id) -> None:
+        with Session(self.engine) as session:
+            session.execute(update(Attempt).where(Attempt.id == attempt_id, Attempt.finished_at.is_(None))
+                            .values(finished_at=utcnow()))
+            session.commit()
+
+    def attempt_result(self, attempt_id) -> dict:
+        """One trainee's own attempt (the caller holds its id); nothing about other trainees."""
+        with Session(self.engine) as session:
+            row = session.execute(select(Attempt, Assignment.title)
+                                  .join(Assignment, Attempt.assignment_id == Assignment.id)
+                                  .where(Attempt.id == attempt_id)).first()
+            if row is None:
+                raise StoreError("I can't find that quiz attempt.")
+            attempt, title = row
+            answers = {a.item_id: a for a in session.execute(
+                select(Answer).where(Answer.attempt_id == attempt_id)).scalars()}
+        order = [i for i in attempt.item_ids if i in answers]
+        return dict(
+            trainee=attempt.trainee_name, title=title, attempt_number=attempt.attempt_number,
+            score=sum(a.correct for a in answers.values()), total=len(attempt.item_ids), answered=len(answers),
+            finished=attempt.finished_at is not None,
+            missed=[{"item_id": i, "answer": answers[i].answer, "expected": answers[i].expected}
+                    for i in order if not answers[i].correct])
+
+    # ---- internals
+
+    def _get(self, session, code) -> Assignment:
+        normal = normalise_code(code)
+        assignment = session.execute(select(Assignment).where(Assignment.code == normal)).scalar_one_or_none()
+        if assignment is None:
+            shown = str(code or "").strip()[:20]
+            raise UnknownCode(f"I don't know the quiz code \"{shown}\". Please check it with your trainer "
+                              "(codes look like BND-7K4Q).")
+        return assignment
+
+    def _open(self, session, code) -> Assignment:
+        assignment = self._get(session, code)
+        if assignment.status == "closed":
+            raise AssignmentClosed(f"The quiz \"{assignment.title}\" ({assignment.code}) is closed. "
+                                   "Please ask your trainer.")
+        if assignment.due_at is not None and assignment.due_at <= utcnow():
+            raise AssignmentExpired(f"The quiz \"{assignment.title}\" ({assignment.code}) was due "
+                                    f"{_due_date(assignment.due_at)} and can't be taken any more. Please ask your trainer.")
+        return assignment
+
+    def _info(self, session, attempt) -> AttemptInfo:
+        answered = dict(session.execute(select(Answer.item_id, Answer.correct)
+                                        .where(Answer.attempt_id == attempt.id)).all())
+        return AttemptInfo(attempt.id, list(attempt.item_ids), {k: bool(v) for k, v in answered.items()},
+                           attempt.finished_at is not None, attempt.attempt_number)
+
+    @staticmethod
+    def _describe(a) -> dict:
+        status = a.status
+        if status == "open" and a.due_at is not None and a.due_at <= utcnow():
+            status = "expired"
+        return dict(code=a.code, title=a.title, length=a.length, status=status,
+                    due=_due_date(a.due_at) if a.due_at else None, topics=list(a.topics),
+                    attempts_allowed=a.attempts_allowed, created_at=a.created_at)
+
+
+def _due_date(due_at) -> str:
+    """The inclusive due date a trainer typed, back from the stored moment."""
+    return (due_at.astimezone(DUE_ZONE) - timedelta(days=1)).date().isoformat()
