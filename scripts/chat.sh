@@ -8,4 +8,4 @@ trap stop_all EXIT
 echo "==> starting the action server on 127.0.0.1:$ACTION_PORT"
 start_action_server
 echo "==> loading the model (about a minute); type /stop to quit"
-.venv/bin/rasa shell --quiet --endpoints endpoints.yml
+.venv/bin/rasa shell --quiet --endpoints "$(endpoints_for_port endpoints.yml)"

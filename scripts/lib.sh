@@ -3,6 +3,14 @@ ACTION_PORT=${ACTION_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
 pids=()
 
+# endpoints.yml names the action server on 5055; for another port, a copy under var/.
+endpoints_for_port() {  # base endpoints file
+  if [ "$ACTION_PORT" = 5055 ]; then echo "$1"; return; fi
+  mkdir -p var
+  sed "s#127.0.0.1:5055#127.0.0.1:$ACTION_PORT#" "$1" > "var/endpoints-$ACTION_PORT.yml"
+  echo "var/endpoints-$ACTION_PORT.yml"
+}
+
 port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
 
 require_free_port() {
@@ -44,4 +52,12 @@ stop_all() {
     wait "$pid" 2>/dev/null || true
   done
   pids=()
+
+# endpoints.yml names the action server on 5055; for another port, a copy under var/.
+endpoints_for_port() {  # base endpoints file
+  if [ "$ACTION_PORT" = 5055 ]; then echo "$1"; return; fi
+  mkdir -p var
+  sed "s#127.0.0.1:5055#127.0.0.1:$ACTION_PORT#" "$1" > "var/endpoints-$ACTION_PORT.yml"
+  echo "var/endpoints-$ACTION_PORT.yml"
+}
 }

@@ -11,7 +11,7 @@ require_free_port "$RASA_PORT" "Rasa server" RASA_PORT
 start_action_server
 echo "==> action server ready on 127.0.0.1:$ACTION_PORT"
 .venv/bin/rasa run --interface 127.0.0.1 --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints "$ENDPOINTS" \
+  --credentials credentials.yml --endpoints "$(endpoints_for_port "$ENDPOINTS")" \
   --cors "http://127.0.0.1:$RASA_PORT" --log-file var/rasa.log &
 pids+=($!)
 wait_for_http "http://127.0.0.1:$RASA_PORT/" 180 "Rasa server"
