@@ -52,12 +52,4 @@ stop_all() {
     wait "$pid" 2>/dev/null || true
   done
   pids=()
-
-# endpoints.yml names the action server on 5055; for another port, a copy under var/.
-endpoints_for_port() {  # base endpoints file
-  if [ "$ACTION_PORT" = 5055 ]; then echo "$1"; return; fi
-  mkdir -p var
-  sed "s#127.0.0.1:5055#127.0.0.1:$ACTION_PORT#" "$1" > "var/endpoints-$ACTION_PORT.yml"
-  echo "var/endpoints-$ACTION_PORT.yml"
-}
 }
