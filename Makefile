@@ -3,13 +3,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 RASA := .venv/bin/rasa
 
-.PHONY: help setup train chat serve test unit validate e2e bench clean
+.PHONY: help setup train chat serve serve-agency test unit validate e2e bench clean
 
 help:
 	@echo "make chat   - set up if needed, train if data changed, chat in the terminal"
 	@echo "make test   - unit tests, data validation, training, held-out NLU and dialogue tests"
 	@echo "make serve  - action server (127.0.0.1:5055) + Rasa REST/socket.io (127.0.0.1:5005)"
 	@echo "make bench  - print accuracy and latency figures"
+	@echo "make serve-agency - PostgreSQL + Redis profile: action server + Rasa replicas on 5005, 5006"
 
 setup:
 	@bash scripts/setup.sh
@@ -23,6 +24,9 @@ chat: train
 
 serve: train
 	@bash scripts/serve.sh
+
+serve-agency: train
+	@bash scripts/serve_agency.sh
 
 unit: setup
 	.venv/bin/python -m pytest -q tests

@@ -1,0 +1,178 @@
+"""What reaches NLU from the REST channel: short, clean text from a named sender.
+
+Rasa's own `rest` channel hands any text to NLU: a 100 kB message is tokenised and
+featurised for seconds, a NUL character or a lone surrogate makes PostgreSQL refuse the
+tracker event, a missing "sender" puts everybody in one conversation called "default",
+and "/restart" or '/intent{"slot": ...}' skips NLU altogether. `check()` is the pure rule;
+`GuardedRestInput` is the `rest` channel with that rule in front of it, registered in
+credentials.yml as `web.input_guard.GuardedRestInput:` (same URL:
+POST /webhooks/rest/webhook with {"sender": ..., "message": ...}).
+"""
+import asyncio
+import logging
+import time
+import unicodedata
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000
+MAX_SENDER_CHARS = 128
+# Per sender and per replica: a burst of BURST messages, then RATE a second. A person
+# (even clicking buttons fast) stays far below; a script flooding one conversation does not.
+BURST = 20
+RATE = 5.0
+
+WHAT_CAN_YOU_DO = [{"title": "What can you do?", "payload": "what can you do?"}]
+EMPTY_REPLY = ("I didn't get any text in that message. Type a question about peer support "
+               "work, describe a task, or ask what I can do.")
+NOT_TEXT_REPLY = "I can only read text messages. Please type your question or answer."
+TOO_LONG_REPLY = ("That message is too long for me ({length} characters; I read up to {limit}). "
+                  "Please send one question, task or answer at a time, in a few sentences.")
+TOO_FAST_REPLY = ("You're sending messages faster than I can answer them. Please wait for my "
+                  "reply, then send your next message.")
+NO_REPLY = "Sorry, I don't have an answer to that. You can ask me what I can do."
+FAILED_REPLY = ("Sorry, something went wrong on my side and I couldn't answer that. Please try "
+                "again in a moment; your earlier answers are saved.")
+
+
+def clean(text: Text) -> Text:
+    """Control, format and surrogate characters removed, whitespace collapsed, NFC."""
+    text = unicodedata.normalize("NFC", text)
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if ch in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029":
+            kept.append(" ")
+        elif category in ("Cc", "Cs") or (category == "Cf" and ch not in "\u200c\u200d"):
+            continue  # NUL, escapes, bidi overrides, zero-width spaces, lone surrogates
+        else:
+            kept.append(ch)
+    return " ".join("".join(kept).split())
+
+
+def check(text: Any) -> Tuple[Optional[Text], Optional[Text]]:
+    """(text to process, None) or (None, the polite reply that refuses it)."""
+    if text is None:
+        return None, EMPTY_REPLY
+    if not isinstance(text, str):
+        return None, NOT_TEXT_REPLY
+    if len(text) > 50 * MAX_MESSAGE_CHARS:  # don't even clean what is far too long
+        return None, TOO_LONG_REPLY.format(length=f"{len(text):,}", limit=f"{MAX_MESSAGE_CHARS:,}")
+    text = clean(text)
+    # A leading "/" makes Rasa take the text as an intent name (and entities) without NLU;
+    # our buttons send plain text, so nobody needs that from the REST channel.
+    text = text.lstrip("/").strip()
+    if not text:
+        return None, EMPTY_REPLY
+    if len(text) > MAX_MESSAGE_CHARS:
+        return None, TOO_LONG_REPLY.format(length=f"{len(text):,}", limit=f"{MAX_MESSAGE_CHARS:,}")
+    return text, None
+
+
+def check_sender(sender: Any) -> Optional[Text]:
+    """None when the sender id is usable, else what is wrong with it."""
+    if not isinstance(sender, str) or not sender.strip():
+        return "'sender' must be a non-empty string (one per person and conversation)"
+    if len(sender) > MAX_SENDER_CHARS:
+        return f"'sender' must be at most {MAX_SENDER_CHARS} characters"
+    if not sender.isprintable():
+        return "'sender' must not contain control characters"
+    if any(unicodedata.category(ch) == "Cs" for ch in sender):
+        return "'sender' must be valid Unicode"
+    return None
+
+
+class SenderRateLimit:
+    """Token bucket per sender, in this process only (the load balancer limits per client)."""
+
+    def __init__(self, burst: int = BURST, rate: float = RATE, max_senders: int = 50_000):
+        self.burst, self.rate, self.max_senders = burst, rate, max_senders
+        self.buckets: Dict[Text, Tuple[float, float]] = {}
+
+    def allow(self, sender: Text, now: Optional[float] = None) -> bool:
+        now = time.monotonic() if now is None else now
+        tokens, last = self.buckets.get(sender, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        allowed = tokens >= 1.0
+        self.buckets[sender] = (tokens - 1.0 if allowed else tokens, now)
+        if len(self.buckets) > self.max_senders:
+            self._forget_idle(now)
+        return allowed
+
+    def _forget_idle(self, now: float) -> None:
+        full_after = self.burst / self.rate
+        self.buckets = {s: (t, last) for s, (t, last) in self.buckets.items() if now - last < full_after}
+
+
+def bot_messages(sender: Text, text: Text, buttons: Optional[List[Dict]] = None) -> List[Dict]:
+    message: Dict[Text, Any] = {"recipient_id": sender, "text": text}
+    if buttons:
+        message["buttons"] = buttons
+    return [message]
+
+
+class GuardedRestInput(RestInput):
+    """The `rest` channel (same name and URL) with check() and a per-sender rate limit."""
+
+    def __init__(self) -> None:
+        self.rate_limit = SenderRateLimit()
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "GuardedRestInput":
+        return cls()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        guarded = Blueprint("guarded_rest_webhook", __name__)
+
+        @guarded.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @guarded.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = request.json
+            except Exception:  # sanic raises on a body that is not JSON
+                body = None
+            if not isinstance(body, dict):
+                return response.json({"error": "expected a JSON object with 'sender' and 'message'"},
+                                     status=400)
+            sender = body.get("sender")
+            problem = check_sender(sender)
+            if problem:
+                return response.json({"error": problem}, status=400)
+
+            text, refusal = check(body.get("message"))
+            if refusal:
+                return response.json(bot_messages(sender, refusal, WHAT_CAN_YOU_DO))
+            if not self.rate_limit.allow(sender):
+                return response.json(bot_messages(sender, TOO_FAST_REPLY))
+
+            # Client-sent metadata and input_channel are not passed on: nothing here uses
+            # them, and they would be stored with every event in the tracker store.
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
+            except asyncio.CancelledError:
+                logger.error("guarded rest: timed out on a message from %r", sender)
+                return response.json(bot_messages(sender, FAILED_REPLY), status=503)
+            except Exception:
+                logger.exception("guarded rest: failed on a message from %r", sender)
+                return response.json(bot_messages(sender, FAILED_REPLY), status=500)
+            if not collector.messages:
+                logger.warning("guarded rest: the assistant said nothing to %r; sent NO_REPLY", sender)
+                return response.json(bot_messages(sender, NO_REPLY, WHAT_CAN_YOU_DO))
+            return response.json(collector.messages)
+
+        return guarded
