@@ -7,6 +7,7 @@ bot/migrations (`python -m bot migrate`, run by set-up); this module never creat
 Exceptions carry messages written for the person in the chat or at the CLI, so callers can
 show str(error) as it is.
 """
+import functools
 import os
 import random
 import re
@@ -18,7 +19,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text,
                         UniqueConstraint, create_engine, delete, event, func, inspect, select, update)
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, declarative_base
 from sqlalchemy.types import TypeDecorator
 
@@ -63,6 +64,23 @@ class AttemptFinished(StoreError):
 
 class InvalidName(StoreError):
     pass
+
+
+class DatabaseUnavailable(StoreError):
+    """The database did not answer or failed; the SQLAlchemy error is the __cause__."""
+
+
+def _database_errors(method):
+    """Database failures (server down, disk full, ...) become DatabaseUnavailable, so a chat
+    that catches StoreError never crashes on them."""
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except SQLAlchemyError as error:
+            raise DatabaseUnavailable("The results database isn't answering right now, so I can't save "
+                                      "or read quiz results. Please try again in a few minutes.") from error
+    return wrapper
 
 
 def utcnow() -> datetime:
@@ -294,6 +312,7 @@ _checked = set()
 
 
 class Store:
+    @_database_errors
     def __init__(self, url=None, tasks=None):
         """url: SQLAlchemy URL (default DATABASE_URL, else var/results.db).
         tasks: the task bank (list, dict or callable); default bot.tasks.load_tasks()."""
@@ -310,6 +329,7 @@ class Store:
 
     # ---- trainer side
 
+    @_database_errors
     def create_assignment(self, title, topics=None, item_ids=None, length=10, attempts_allowed=1, due=None) -> str:
         title = " ".join(str(title or "").split())
         if not title or len(title) > MAX_TITLE:
@@ -358,6 +378,7 @@ class Store:
             raise StoreError("The task bank has no tasks for that choice.")
         return random.SystemRandom().sample(pool, min(length, len(pool)))
 
+    @_database_errors
     def list_assignments(self) -> list:
         with Session(self.engine) as session:
             counts = dict(session.execute(
@@ -366,6 +387,7 @@ class Store:
             rows = session.execute(select(Assignment).order_by(Assignment.created_at, Assignment.id)).scalars()
             return [dict(self._describe(a), trainees=counts.get(a.id, 0)) for a in rows]
 
+    @_database_errors
     def close_assignment(self, code) -> None:
         with Session(self.engine) as session:
             assignment = self._get(session, code)
@@ -374,6 +396,7 @@ class Store:
                                 .values(status="closed", closed_at=utcnow()))
                 session.commit()
 
+    @_database_errors
     def report(self, code) -> dict:
         """Everything a trainer reads: attempts with scores, per-item counts, most-missed, all answers."""
         with Session(self.engine) as session:
@@ -417,6 +440,7 @@ class Store:
                           answered_at=a.answered_at) for a, attempt in answers],
         )
 
+    @_database_errors
     def delete_trainee(self, name, code=None) -> int:
         """Delete a trainee's attempts and answers (all assignments, or one); returns rows deleted."""
         _, key = normalise_name(name)
@@ -434,10 +458,12 @@ class Store:
 
     # ---- trainee side
 
+    @_database_errors
     def lookup(self, code) -> dict:
         with Session(self.engine) as session:
             return self._describe(self._open(session, code))
 
+    @_database_errors
     def start_or_resume_attempt(self, code, trainee_name) -> AttemptInfo:
         name, key = normalise_name(trainee_name)
         for _ in range(5):
@@ -467,6 +493,7 @@ class Store:
                 return AttemptInfo(attempt.id, list(attempt.item_ids), {}, False, attempt.attempt_number)
         raise StoreError("Too many chats are starting this quiz under your name at once; please try again.")
 
+    @_database_errors
     def record_answer(self, attempt_id, item_id, answer, expected, correct) -> bool:
         """Store one answer. False when this attempt already has an answer for the item."""
         item_id = str(item_id)
@@ -498,12 +525,14 @@ class Store:
             session.commit()
             return True
 
+    @_database_errors
     def finish_attempt(self, attempt_id) -> None:
         with Session(self.engine) as session:
             session.execute(update(Attempt).where(Attempt.id == attempt_id, Attempt.finished_at.is_(None))
                             .values(finished_at=utcnow()))
             session.commit()
 
+    @_database_errors
     def attempt_result(self, attempt_id) -> dict:
         """One trainee's own attempt (the caller holds its id); nothing about other trainees."""
         with Session(self.engine) as session:

@@ -59,17 +59,18 @@ def _guard(handler):
     def run(args):
         from sqlalchemy.exc import SQLAlchemyError
 
-        from bot.store import StoreError, UnknownCode, normalise_code, safe_url
+        from bot.store import DatabaseUnavailable, StoreError, UnknownCode, normalise_code, safe_url
         try:
             return handler(args) or 0
         except UnknownCode:
             print(f"error: no assignment has the code {normalise_code(args.code)!r}; "
                   "`python -m bot assignments` lists them.", file=sys.stderr)
+        except (DatabaseUnavailable, SQLAlchemyError) as error:
+            cause = error.__cause__ if isinstance(error, DatabaseUnavailable) else error
+            detail = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0]
+            print(f"error: results database {safe_url(None)}: {detail}", file=sys.stderr)
         except StoreError as error:
             print(f"error: {error}", file=sys.stderr)
-        except SQLAlchemyError as error:
-            detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-            print(f"error: results database {safe_url(None)}: {detail}", file=sys.stderr)
         return 1
     return run
 

@@ -421,3 +421,41 @@ def test_delete_trainee_everywhere_or_in_one_assignment(store, db_url):
         store.delete_trainee("Ben", code="NOP-2345")
     with pytest.raises(InvalidName):
         store.delete_trainee("")
+
+
+def test_answers_racing_a_close_are_either_recorded_or_refused(store, db_url):
+    code = store.create_assignment("Week 1", topics=["boundaries", "roles"], length=6)
+    attempts = [store.start_or_resume_attempt(code, f"Trainee {n}") for n in range(4)]
+    barrier = threading.Barrier(len(attempts) + 1)
+    outcomes = []
+
+    def answer_all(info):
+        barrier.wait()
+        for item_id in info.item_ids[:-1]:  # the last one is answered after the close
+            try:
+                outcomes.append((info.attempt_id, item_id,
+                                 store.record_answer(info.attempt_id, item_id, "in role", "in_role", True)))
+            except AssignmentClosed:
+                outcomes.append((info.attempt_id, item_id, "closed"))
+
+    threads = [threading.Thread(target=answer_all, args=(info,)) for info in attempts]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    store.close_assignment(code)
+    for t in threads:
+        t.join()
+    recorded = {(a["trainee"], a["item_id"]) for a in store.report(code)["answers"]}
+    names = {info.attempt_id: f"Trainee {n}" for n, info in enumerate(attempts)}
+    assert len(outcomes) == 4 * 5
+    for attempt_id, item_id, outcome in outcomes:
+        assert outcome in (True, "closed")
+        assert ((names[attempt_id], item_id) in recorded) == (outcome is True)
+    with pytest.raises(AssignmentClosed):
+        store.record_answer(attempts[0].attempt_id, attempts[0].item_ids[-1], "x", "in_role", False)
+
+
+def test_an_unreachable_database_is_a_store_error_not_a_crash():
+    with pytest.raises(store_module.DatabaseUnavailable, match="isn't answering") as caught:
+        Store("postgresql://nobody@127.0.0.1:1/none", tasks=TASKS)
+    assert isinstance(caught.value, StoreError)
