@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Action server + Rasa (rest and socketio channels) in the foreground; Ctrl-C stops both.
+# Action server + Rasa (rest, socketio and web chat channels) in the foreground; Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -12,8 +12,8 @@ start_action_server
 echo "==> action server ready on 127.0.0.1:$ACTION_PORT"
 .venv/bin/rasa run --interface 127.0.0.1 --port "$RASA_PORT" \
   --credentials credentials.yml --endpoints "$(endpoints_for_port "$ENDPOINTS")" \
-  --cors "http://127.0.0.1:$RASA_PORT" --log-file var/rasa.log &
+  --cors "http://127.0.0.1:$RASA_PORT" --log-file "${RASA_LOG:-var/rasa.log}" &
 pids+=($!)
 wait_for_http "http://127.0.0.1:$RASA_PORT/" 180 "Rasa server"
-echo "==> Rasa ready: POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  (Ctrl-C stops both)"
+echo "==> Rasa ready: web chat http://127.0.0.1:$RASA_PORT/chat/ ;  REST POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  (Ctrl-C stops both)"
 wait "${pids[@]}"

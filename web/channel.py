@@ -4,15 +4,19 @@ Registered in credentials.yml as `web.channel.WebChatInput:`; `rasa run` puts th
 project root on sys.path, so `web` imports from there. Everything is served from the
 Rasa server's own origin (http://127.0.0.1:5005/chat/), so the page needs no CORS.
 """
-import copy
 import logging
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from web.input_guard import (
+    FAILED_REPLY, NO_REPLY, TOO_FAST_REPLY, WHAT_CAN_YOU_DO,
+    SenderRateLimit, bot_messages, check, check_sender,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +27,9 @@ ASSETS = {
     "app.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
 }
-MAX_MESSAGE_CHARS = 2000
-MAX_SENDER_CHARS = 64
+# Sent for {"start": true}: the server picks the intent, the client never can (check()
+# strips a leading "/" from typed text, as on the guarded REST channel).
+GREETING = "/greet"
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -37,26 +42,17 @@ SECURITY_HEADERS = {
 }
 
 
-def bad_request(reason: Text, status: int = 400) -> HTTPResponse:
-    return response.json({"error": reason}, status=status)
-
-
-def parse_message(body: Any) -> "tuple[Optional[Dict[Text, Text]], Optional[Text]]":
-    """(message, None) for a valid webhook body, or (None, reason) for an invalid one."""
-    if not isinstance(body, dict):
-        return None, "expected a JSON object with 'sender' and 'message'"
-    sender, text = body.get("sender"), body.get("message")
-    if not isinstance(sender, str) or not 0 < len(sender) <= MAX_SENDER_CHARS:
-        return None, f"'sender' must be a string of 1 to {MAX_SENDER_CHARS} characters"
-    if not isinstance(text, str):
-        return None, "'message' must be a string"
-    if len(text) > MAX_MESSAGE_CHARS:
-        return None, f"'message' is longer than {MAX_MESSAGE_CHARS} characters"
-    return {"sender": sender, "message": text}, None
+def bad_request(reason: Text) -> HTTPResponse:
+    return response.json({"error": reason}, status=400)
 
 
 class WebChatInput(InputChannel):
-    """GET /chat/ is the page, POST /chat/webhook takes {"sender", "message"} like `rest`."""
+    """GET /chat/ is the page; POST /chat/webhook takes {"sender", "message"} like `rest`
+    (or {"sender", "start": true} to open a conversation with the greeting) and applies
+    the same input rules as the guarded REST channel (web/input_guard.py)."""
+
+    def __init__(self) -> None:
+        self.rate_limit = SenderRateLimit()
 
     @classmethod
     def name(cls) -> Text:
@@ -69,9 +65,14 @@ class WebChatInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         chat = Blueprint("webchat", __name__)
 
-        @chat.route("/", methods=["GET"])
+        # Sanic drops a trailing slash unless told not to; /chat redirects to /chat/.
+        @chat.route("/", methods=["GET"], strict_slashes=True)
         async def page(request: Request) -> HTTPResponse:
             return await asset(request, "index.html")
+
+        @chat.route("", methods=["GET"], strict_slashes=True)
+        async def page_without_slash(request: Request) -> HTTPResponse:
+            return response.redirect(self.url_prefix() + "/")
 
         @chat.route("/<name>", methods=["GET"])
         async def asset(request: Request, name: Text) -> HTTPResponse:
@@ -86,23 +87,30 @@ class WebChatInput(InputChannel):
             try:
                 body = request.json
             except Exception:  # sanic raises on a body that is not JSON
-                return bad_request("the body is not JSON")
-            message, problem = parse_message(body)
+                body = None
+            if not isinstance(body, dict):
+                return bad_request("expected a JSON object with 'sender' and 'message'")
+            sender = body.get("sender")
+            problem = check_sender(sender)
             if problem:
-                return bad_request(problem, 413 if "longer" in problem else 400)
+                return bad_request(problem)
+            if body.get("start") is True:
+                text = GREETING
+            else:
+                text, refusal = check(body.get("message"))
+                if refusal:
+                    return response.json(bot_messages(sender, refusal, WHAT_CAN_YOU_DO))
+            if not self.rate_limit.allow(sender):
+                return response.json(bot_messages(sender, TOO_FAST_REPLY))
+
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(
-                    UserMessage(
-                        message["message"],
-                        collector,
-                        message["sender"],
-                        input_channel=self.name(),
-                    )
-                )
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
             except Exception:
-                logger.exception("webchat: failed to handle %r", copy.deepcopy(message))
-                return response.json({"error": "the assistant failed on this message"}, status=500)
+                logger.exception("webchat: failed on a message from %r", sender)
+                return response.json(bot_messages(sender, FAILED_REPLY), status=500)
+            if not collector.messages:
+                return response.json(bot_messages(sender, NO_REPLY, WHAT_CAN_YOU_DO))
             return response.json(collector.messages)
 
         return chat

@@ -7,7 +7,6 @@
   const STORE_KEY = "peer-chat.v1";
   const MAX_KEPT = 200;          // transcript entries kept in localStorage
   const TIMEOUT_MS = 30000;
-  const FIRST_MESSAGE = "/greet"; // sent unseen so a new conversation opens with the greeting
 
   const log = document.getElementById("log");
   const typing = document.getElementById("typing");
@@ -84,7 +83,7 @@
       button.type = "button";
       button.textContent = b.title || b.payload;
       button.addEventListener("click", () => {
-        send(String(b.payload || b.title), b.title || b.payload);
+        send({ message: String(b.payload || b.title) }, b.title || b.payload);
       });
       group.append(button);
     }
@@ -147,20 +146,26 @@
 
   // ---- talking to the server ----
 
-  async function post(text) {
+  // payload: {message: "..."} or {start: true} (the server answers with its greeting).
+  async function post(payload) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
     try {
       const res = await fetch(WEBHOOK, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender: state.sender, message: text }),
+        body: JSON.stringify(Object.assign({ sender: state.sender }, payload)),
         signal: controller.signal,
       });
-      if (!res.ok) throw new Error("HTTP " + res.status);
-      const replies = await res.json();
-      if (!Array.isArray(replies)) throw new Error("unexpected reply");
-      return replies;
+      let data = null;
+      try { data = await res.json(); } catch (e) { /* not JSON: handled below */ }
+      if (!res.ok || !Array.isArray(data)) {
+        const err = new Error("HTTP " + res.status);
+        err.status = res.status;
+        err.replies = Array.isArray(data) ? data : [];
+        throw err;
+      }
+      return data;
     } finally {
       clearTimeout(timer);
     }
@@ -178,18 +183,18 @@
   }
 
   // shown: what appears in the user's bubble (a button's title), or null to send unseen.
-  async function send(text, shown) {
+  async function send(payload, shown) {
     if (busy) return;
     if (shown !== null) addEntry({ from: "user", text: shown }, true);
     setBusy(true);
     try {
-      const replies = (await post(text)).map(toEntry).filter((e) => e.text || e.buttons.length);
+      const replies = (await post(payload)).map(toEntry).filter((e) => e.text || e.buttons.length);
       if (replies.length === 0) {
         addEntry({ from: "notice", text: "The assistant had nothing to say to that. Try rephrasing, or ask \"what can you do?\"" }, false);
       }
       for (const entry of replies) addEntry(entry, true);
     } catch (err) {
-      showError(text);
+      showError(payload, err);
     } finally {
       setBusy(false);
     }
@@ -197,12 +202,16 @@
     if (!document.activeElement || document.activeElement === document.body) input.focus();
   }
 
-  function showError(text) {
-    const el = addEntry({
-      from: "error",
-      text: "Sorry, I can't reach the assistant right now. The server may be restarting or not running. " +
-            "Please try again in a moment.",
-    }, false);
+  function showError(payload, err) {
+    const serverSaid = err.replies && err.replies[0] && err.replies[0].text;
+    let text;
+    if (!err.status) {
+      text = "Sorry, I can't reach the assistant right now. The server may be restarting or not running. " +
+             "Please try again in a moment.";
+    } else {
+      text = serverSaid || "Sorry, something went wrong on the assistant's side. Please try again in a moment.";
+    }
+    const el = addEntry({ from: "error", text: text }, false);
     el.setAttribute("role", "alert");
     const again = document.createElement("button");
     again.type = "button";
@@ -210,7 +219,7 @@
     again.textContent = "Try again";
     again.addEventListener("click", () => {
       el.remove();
-      send(text, null);
+      send(payload, null);
     });
     el.append(again);
   }
@@ -222,7 +231,7 @@
     const text = input.value.trim();
     if (!text || busy) return;
     input.value = "";
-    send(text, text);
+    send({ message: text }, text);
   });
 
   newButton.addEventListener("click", () => {
@@ -230,14 +239,14 @@
     state = { sender: newSenderId(), messages: [] };
     saveState();
     renderAll();
-    send(FIRST_MESSAGE, null);
+    send({ start: true }, null);
     input.focus();
   });
 
   renderAll();
   if (state.messages.length === 0) {
     saveState();
-    send(FIRST_MESSAGE, null);
+    send({ start: true }, null);
   }
   input.focus();
 })();
