@@ -240,9 +240,12 @@ def task_bank(tasks=None) -> dict:
             from bot.tasks import load_tasks
         except ImportError:
             raise StoreError("The task bank (bot/tasks.py) is not available yet.") from None
-        tasks = load_tasks()
+        tasks = load_tasks
     if callable(tasks):
-        tasks = tasks()
+        try:
+            tasks = tasks()
+        except Exception as error:  # a broken content file must not look like a store bug
+            raise StoreError(f"The task bank could not be loaded: {error}") from error
     if isinstance(tasks, dict):
         tasks = [dict(v, id=k) if isinstance(v, dict) and "id" not in v else v for k, v in tasks.items()]
     bank = {}

@@ -126,3 +126,21 @@ def test_cli_modules_do_not_import_sqlalchemy_at_start():
     code = "import sys, bot.__main__, bot.store_cli; print('sqlalchemy' in sys.modules)"
     done = subprocess.run([PYTHON, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_report_with_the_real_task_bank(db_url, monkeypatch, capsys):  # noqa: F811
+    from bot.tasks import load_tasks
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    assert main(["assign", "--title", "Boundaries", "--topics", "boundaries", "--length", "3"]) == 0
+    code = capsys.readouterr().out.splitlines()[0]
+    store = Store(db_url)
+    info = store.start_or_resume_attempt(code, "Ana Ruiz")
+    bank = {t.id: t for t in load_tasks()}
+    assert all(bank[i].topic == "boundaries" for i in info.item_ids) and len(info.item_ids) == 3
+    wrong = info.item_ids[0]
+    store.record_answer(info.attempt_id, wrong, "skipped", bank[wrong].verdict, False)
+    assert main(["report", code]) == 0
+    out = capsys.readouterr().out
+    assert f"1. {wrong}: 1 of 1 wrong" in out
+    assert " ".join(bank[wrong].rationale.split())[:40] in " ".join(out.split())
