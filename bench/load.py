@@ -1,0 +1,286 @@
+"""Load benchmark for the agency profile: simulated trainees take an assigned quiz over the
+REST channel, first against one Rasa replica, then against two replicas alternating per
+message; prints latency percentiles, throughput and errors, then checks the results store:
+every answer a trainee gave recorded exactly once.
+
+    .venv/bin/python bench/load.py                 # 100 trainees; starts `make serve-agency`'s
+                                                   # servers itself when none answer
+    .venv/bin/python bench/load.py --trainees 20 --modes two --urls http://127.0.0.1:5005,http://127.0.0.1:5006
+
+Each trainee: types the quiz code, a unique name, then answers `--turns` scenarios ("in role",
+"out of role", "it depends"), asking `--questions` FAQ questions in between. Loopback only;
+the request count and the run time are bounded (--max-seconds).
+"""
+import argparse
+import asyncio
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
+ANSWERS = {"in role": "in_role", "out of role": "out_of_role", "it depends": "depends"}
+QUESTIONS = ["what are the peer support values?", "what is mutuality?", "what can you do?"]
+SCENARIO = re.compile(r"Scenario (\d+) of (\d+)")
+ALREADY = "already answered this one"
+
+
+def letters(number: int, width: int = 4) -> str:
+    """A name part from a number, letters only (names may not contain digits)."""
+    out = ""
+    for _ in range(width):
+        number, digit = divmod(number, 26)
+        out += "abcdefghijklmnopqrstuvwxyz"[digit]
+    return out.capitalize()
+
+
+class Trainee:
+    def __init__(self, index, run_tag, turns, questions, rng):
+        self.sender = f"load-{run_tag}-{index}"
+        self.name = f"Bench {letters(run_tag, 5)} {letters(index)}"
+        self.turns = turns
+        self.question_after = set(round((k + 1) * turns / (questions + 1)) for k in range(questions))
+        self.answers = [rng.choice(list(ANSWERS)) for _ in range(turns)]
+        self.acknowledged = 0     # answers the assistant graded (it showed the next scenario or summary)
+        self.already_notes = 0    # "you had already answered this one" replies
+        self.problems = []        # unexpected replies, by step
+
+
+class Stats:
+    def __init__(self):
+        self.latencies = []
+        self.http_errors = 0
+        self.timeouts = 0
+        self.empty = 0
+        self.unexpected = 0
+        self.examples = []
+
+    def problem(self, kind, text):
+        setattr(self, kind, getattr(self, kind) + 1)
+        if len(self.examples) < 8:
+            self.examples.append(f"{kind}: {text[:200]}")
+
+
+async def send(session, url, sender, text, stats, timeout):
+    start = time.perf_counter()
+    try:
+        async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                                timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            body = await response.json(content_type=None)
+            stats.latencies.append(time.perf_counter() - start)
+            if response.status != 200:
+                stats.problem("http_errors", f"{response.status} for {text!r}: {body}")
+                return None
+    except asyncio.TimeoutError:
+        stats.problem("timeouts", f"no reply within {timeout}s to {text!r}")
+        return None
+    except (aiohttp.ClientError, ValueError) as error:
+        stats.problem("http_errors", f"{type(error).__name__} for {text!r}: {error}")
+        return None
+    reply = "\n".join(m.get("text") or "" for m in body if isinstance(m, dict))
+    if not reply.strip():
+        stats.problem("empty", f"no text in reply to {text!r}")
+    return reply
+
+
+async def take_quiz(session, trainee, code, urls, stats, timeout, start_delay):
+    await asyncio.sleep(start_delay)
+    step = 0
+
+    async def say(text):
+        nonlocal step
+        url = urls[step % len(urls)]  # two replicas: alternate on every message
+        step += 1
+        return await send(session, url, trainee.sender, text, stats, timeout)
+
+    reply = await say(code)
+    if reply is None:
+        return
+    if "name" not in reply.lower():
+        trainee.problems.append(f"after the code: {reply[:160]!r}")
+    reply = await say(trainee.name)
+    if reply is None:
+        return
+    if not SCENARIO.search(reply):
+        trainee.problems.append(f"after the name: {reply[:160]!r}")
+        return
+    for k, answer in enumerate(trainee.answers):
+        reply = await say(answer)
+        if reply is None:
+            return
+        trainee.already_notes += ALREADY in reply
+        shown = [int(n) for n, _ in SCENARIO.findall(reply)]
+        if (k + 1 < trainee.turns and k + 2 in shown) or (k + 1 == trainee.turns and "right" in reply.lower()):
+            trainee.acknowledged += 1
+        else:
+            trainee.problems.append(f"answer {k + 1} ({answer!r}): {reply[:160]!r}")
+            return
+        if k + 1 in trainee.question_after and k + 1 < trainee.turns:
+            await say(random.choice(QUESTIONS))
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def check_store(store, code, trainees):
+    """(expected, recorded, lost, duplicated, wrong) from the trainer's report of `code`."""
+    report = store.report(code)
+    rows = {}
+    for row in report["answers"]:
+        rows.setdefault(row["trainee"], []).append(row)
+    attempts = {}
+    for row in report["attempts"]:
+        attempts[row["trainee"]] = attempts.get(row["trainee"], 0) + 1
+    expected = recorded = lost = duplicated = wrong = 0
+    items = None
+    for t in trainees:
+        given = rows.get(t.name, [])
+        recorded += len(given)
+        expected += t.acknowledged
+        per_item = {}
+        for row in given:
+            per_item.setdefault(row["item_id"], []).append(row)
+        duplicated += sum(len(v) - 1 for v in per_item.values()) + max(0, attempts.get(t.name, 0) - 1)
+        lost += max(0, t.acknowledged - len(per_item))
+        if items is None:
+            items = report["assignment"]
+        # answers are stored in the order given; the k-th stored answer is the k-th we sent
+        ordered = sorted(given, key=lambda r: r["answered_at"])
+        for k, row in enumerate(ordered[:t.acknowledged]):
+            if row["answer"] != ANSWERS[t.answers[k]]:
+                wrong += 1
+    return expected, recorded, lost, duplicated, wrong
+
+
+async def run_mode(label, urls, args, store, run_tag):
+    code = store.create_assignment(f"Load benchmark {run_tag} ({label})", length=args.turns, attempts_allowed=1)
+    rng = random.Random(run_tag)
+    trainees = [Trainee(i, run_tag, args.turns, args.questions, rng) for i in range(args.trainees)]
+    stats = Stats()
+    connector = aiohttp.TCPConnector(limit=0)
+    started = time.perf_counter()
+    async with aiohttp.ClientSession(connector=connector) as session:
+        tasks = [asyncio.ensure_future(take_quiz(session, t, code, urls, stats, args.timeout,
+                                                 start_delay=args.ramp * i / max(1, args.trainees)))
+                 for i, t in enumerate(trainees)]
+        done, pending = await asyncio.wait(tasks, timeout=args.max_seconds)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    wall = time.perf_counter() - started
+    crashed = [t.exception() for t in done if t.exception()]
+
+    expected, recorded, lost, duplicated, wrong = check_store(store, code, trainees)
+    unfinished = sum(t.acknowledged < t.turns for t in trainees)
+    flow_problems = [p for t in trainees for p in t.problems]
+    errors = stats.http_errors + stats.timeouts + stats.empty + len(flow_problems) + len(crashed) + len(pending)
+    ms = [x * 1000 for x in stats.latencies]
+    print(f"== {label}: {', '.join(urls)}")
+    print(f"   {args.trainees} trainees x ({args.turns} answers + {args.questions} questions + code + name), "
+          f"assignment {code}")
+    print(f"   requests {len(ms)}  wall {wall:.1f} s  throughput {len(ms) / wall:.1f} msg/s")
+    if ms:
+        print(f"   latency ms  p50 {percentile(ms, 50):.0f}  p95 {percentile(ms, 95):.0f}  "
+              f"p99 {percentile(ms, 99):.0f}  max {max(ms):.0f}  mean {statistics.mean(ms):.0f}")
+    print(f"   errors {errors}  (http {stats.http_errors}, timeouts {stats.timeouts}, empty replies {stats.empty}, "
+          f"unexpected replies {len(flow_problems)}, cut off by --max-seconds {len(pending)}, "
+          f"client crashes {len(crashed)}); trainees not finished {unfinished}")
+    print(f"   results store: answers acknowledged {expected}, recorded {recorded}, lost {lost}, "
+          f"duplicated {duplicated}, recorded differently {wrong}; 'already answered' notes "
+          f"{sum(t.already_notes for t in trainees)}")
+    for example in (stats.examples + flow_problems + [repr(c) for c in crashed])[:8]:
+        print(f"   e.g. {example}")
+    return errors == 0 and lost == 0 and duplicated == 0 and wrong == 0 and recorded == expected == \
+        args.trainees * args.turns
+
+
+def reachable(url):
+    try:
+        urllib.request.urlopen(url + "/", timeout=2)
+        return True
+    except OSError:
+        return False
+
+
+def start_servers(urls):
+    ports = " ".join(str(urlparse(u).port) for u in urls)
+    print(f"==> no server at {', '.join(urls)}: starting scripts/serve_agency.sh (RASA_PORTS='{ports}')", flush=True)
+    log = open(ROOT / "var" / "bench-serve-agency.log", "w")
+    process = subprocess.Popen(["bash", "scripts/serve_agency.sh"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                               env=dict(os.environ, RASA_PORTS=ports), start_new_session=True)
+    deadline = time.time() + 600
+    while not all(reachable(u) for u in urls):
+        if process.poll() is not None or time.time() > deadline:
+            stop_servers(process)
+            sys.exit(f"error: the servers did not start; see var/bench-serve-agency.log and var/rasa-*.out")
+        time.sleep(2)
+    return process
+
+
+def stop_servers(process):
+    if process and process.poll() is None:
+        process.send_signal(signal.SIGTERM)  # serve_agency.sh's trap stops its servers
+        try:
+            process.wait(120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trainees", type=int, default=100, help="concurrent trainees (default 100)")
+    parser.add_argument("--turns", type=int, default=10, help="quiz answers per trainee (default 10)")
+    parser.add_argument("--questions", type=int, default=2, help="FAQ questions in between (default 2)")
+    parser.add_argument("--urls", default="http://127.0.0.1:5005,http://127.0.0.1:5006")
+    parser.add_argument("--modes", default="one,two", help="one: all to the first URL; two: alternate")
+    parser.add_argument("--start", choices=["auto", "never"], default="auto",
+                        help="auto: start serve_agency.sh when no server answers (default)")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds per request")
+    parser.add_argument("--ramp", type=float, default=5, help="seconds over which trainees join")
+    parser.add_argument("--max-seconds", type=float, default=900, help="cap per mode")
+    args = parser.parse_args(argv)
+    if not 1 <= args.trainees <= 1000 or not 1 <= args.turns <= 20:
+        parser.error("--trainees must be 1..1000 and --turns 1..20")
+    urls = [u.rstrip("/") for u in args.urls.split(",") if u.strip()]
+    for url in urls:
+        if urlparse(url).hostname not in ("127.0.0.1", "localhost", "::1"):
+            parser.error(f"{url}: this benchmark only talks to servers on this machine")
+
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
+    from bot.store import Store, safe_url
+
+    process = None
+    if not all(reachable(u) for u in urls):
+        if args.start == "never":
+            sys.exit(f"error: no server at {', '.join(urls)}; run `make serve-agency` first")
+        process = start_servers(urls)
+    try:
+        store = Store()
+        print(f"results store {safe_url(store.url)}")
+        run_tag = int(time.time()) % 10_000_000
+        ok = True
+        for n, mode in enumerate(m.strip() for m in args.modes.split(",")):
+            targets = urls[:1] if mode == "one" else urls[:2]
+            ok &= asyncio.run(run_mode(f"{len(targets)} replica{'s' if len(targets) > 1 else ''}",
+                                       targets, args, store, run_tag + n))
+        return 0 if ok else 1
+    finally:
+        stop_servers(process)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
