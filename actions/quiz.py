@@ -147,6 +147,16 @@ class ValidateTraineeForm(FormValidationAction):
         return {"trainee_name": name}
 
 
+class ActionAskTraineeName(QuizAction):
+    """Asked by trainee_form for its one slot."""
+
+    def name(self):
+        return "action_ask_trainee_name"
+
+    def turn(self, tracker, state):
+        return quiz.ask_name(state)
+
+
 class ActionBeginAssignment(QuizAction):
     def name(self):
         return "action_begin_assignment"

@@ -107,7 +107,7 @@ def parse_request(text: str) -> dict:
 
 _WH_QUESTION = r"(what|why|how|where|who|when|which|tell me|can you|could you|explain)\b"
 _UNSURE = r"\b(i do not know|do not know|dunno|no idea|not sure|no clue|unsure|idk)\b"
-_DEPENDS = (r"\b(depend\w*|maybe|it varies|sometimes|case by case|gr[ae]y area|not always|"
+_DEPENDS = (r"\b(depend\w*|maybe|it varies|sometimes|case by case|gr[ae]y area|not always|either way|"
             r"ask (a |the |my |your |their )?(peer )?supervisor|check with (a |the |my )?supervisor)\b")
 _ROLE = r"(the |their |a |his |her |my |our |your |peer'?s? |peer )*(role|job|lane|duties)"
 _OUT_EXPLICIT = rf"\b(out ?of|outside( of)?|beyond|not( in| within| part of)?|never( in| part of)?) {_ROLE}\b"
@@ -120,7 +120,7 @@ _OUT = (r"\b(co ?opt\w*|no|nope|nah|not (ok|okay|allowed|appropriate|acceptable|
         r"(counselor|clinician|therapist|case manager|doctor|nurse|sponsor)'?s? (job|role|work))\b")
 _IN = (r"\b(yes|yeah|yep|yup|sure|ok|okay|fine|allowed|appropriate|acceptable|can do|"
        r"could do|should do|of course|totally|definitely|absolutely|that's right|good|sounds right|"
-       r"peer work|peer support|(their|a peer'?s?|the peer'?s?) (job|role))\b")
+       r"peer work|peer support|(their|a peer'?s?|the peer'?s?) (job|role)|what peers (do|are for))\b")
 
 
 def parse_answer(text: str) -> Optional[str]:
@@ -289,8 +289,8 @@ def current_prompt(state, bank) -> dict:
 
 def _no_quiz(state, what) -> Turn:
     if state and state.get("status") == "pending":
-        return Turn(state, [_msg("I still need your name before the quiz starts. What name should your "
-                                 "trainer see on your results? (Say \"stop\" to cancel.)")])
+        return Turn(state, [_msg("I need your name before the quiz starts, so it can't be skipped: it's how "
+                                 "your trainer finds your answers.")])
     hint = {
         "answer": "There's no quiz running right now, so there's nothing to answer.",
         "skip": "There's nothing to skip: no quiz is running right now.",
@@ -478,6 +478,14 @@ def open_code(get_store, text: str, entity_code=None, previous=None):
     state = {"status": "pending", "mode": "assignment", "code": info["code"], "title": info["title"],
              "seen": (previous or {}).get("seen", [])}
     return Turn(state, [_msg(text)]), info["code"]
+
+
+def ask_name(state) -> Turn:
+    """The name form's question (the form re-asks after a rejected name)."""
+    title = (state or {}).get("title")
+    about = f" for \"{title}\"" if title else ""
+    return Turn(state, [_msg(f"What name should your trainer see on your results{about}? "
+                             f"(First and last name is best; say \"stop\" to cancel.)")])
 
 
 def begin_assignment(get_store, code, name, bank, previous=None) -> Turn:

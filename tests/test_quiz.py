@@ -243,3 +243,34 @@ def test_assignment_quiz_with_everything_answered_is_finished():
     attempt = SimpleNamespace(attempt_id=7, item_ids=["court"], answered={"court": False}, finished=False,
                               attempt_number=1)
     assert quiz.assignment_quiz("BND-7K4Q", "Week 1", attempt, "Maria", BANK)["status"] == "finished"
+
+
+def test_every_quiz_answer_training_example_parses_to_a_verdict():
+    import yaml
+    from bot import PROJECT_ROOT
+
+    with open(PROJECT_ROOT / "data/nlu/quiz.yml", encoding="utf-8") as f:
+        nlu = yaml.safe_load(f)["nlu"]
+    examples = next(i["examples"] for i in nlu if i.get("intent") == "quiz_answer")
+    lines = [line[2:] for line in examples.splitlines() if line.startswith("- ")]
+    assert len(lines) > 30
+    assert [line for line in lines if quiz.parse_answer(line) is None] == []
+
+
+def test_quiz_code_regexes_in_nlu_data_agree_with_find_code():
+    import re
+    import yaml
+    from bot import PROJECT_ROOT
+
+    with open(PROJECT_ROOT / "data/nlu/quiz.yml", encoding="utf-8") as f:
+        nlu = yaml.safe_load(f)["nlu"]
+    examples = next(i["examples"] for i in nlu if i.get("regex") == "quiz_code")
+    patterns = [line[2:] for line in examples.splitlines() if line.startswith("- ")]
+
+    def extracted(text):  # as Rasa's RegexEntityExtractor runs them: case-insensitive
+        return any(re.search(p, text, re.IGNORECASE) for p in patterns)
+
+    for text in ("I have a quiz code BND-7K4Q", "bnd7k4q", "BNDKQXW", "code SLF-2M9X please"):
+        assert extracted(text) and quiz.find_code(text), text
+    for text in ("what can non-peer staff do?", "quizzes", "start a quiz on boundaries", "Is it ok for a peer?"):
+        assert not extracted(text) and quiz.find_code(text) is None, text

@@ -290,3 +290,20 @@ def test_store_that_is_not_migrated_gives_a_message_not_an_exception(tmp_path, m
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     events, messages = enter_code("BND-7K4Q", "BND-7K4Q")
     assert "migrate" in messages[0]["text"] and slot(events, "quiz_code") is None
+
+
+def test_name_question_names_the_assignment():
+    from actions.quiz import ActionAskTraineeName
+
+    state = {"status": "pending", "mode": "assignment", "code": "BND-7K4Q", "title": "Week 1 roles", "seen": []}
+    events, messages = run_action(ActionAskTraineeName(), make_tracker("BND-7K4Q", "enter_quiz_code",
+                                                                       slots={"quiz": state}))
+    assert events == []
+    assert texts(messages) == ['What name should your trainer see on your results for "Week 1 roles"? '
+                               '(First and last name is best; say "stop" to cancel.)']
+
+
+def test_skip_while_asked_for_a_name_explains_the_name_is_needed():
+    state = {"status": "pending", "mode": "assignment", "code": "BND-7K4Q", "title": "Week 1 roles", "seen": []}
+    events, messages = run_action(ActionSkip(), make_tracker("skip", "skip", slots={"quiz": state}))
+    assert events == [] and "can't be skipped" in messages[0]["text"]
