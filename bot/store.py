@@ -507,6 +507,9 @@ class Store:
             if item_id not in attempt.item_ids:
                 raise StoreError(f"Task {item_id!r} is not part of this quiz attempt.")
             if attempt.finished_at is not None:
+                if session.execute(select(Answer.id).where(
+                        Answer.attempt_id == attempt.id, Answer.item_id == item_id)).first():
+                    return False  # a late duplicate from a second chat: already counted
                 raise AttemptFinished("This quiz attempt is already finished.")
             session.add(Answer(attempt_id=attempt.id, item_id=item_id, answer=str(answer or "")[:MAX_ANSWER],
                                expected=str(expected), correct=bool(correct), answered_at=utcnow()))

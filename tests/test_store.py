@@ -276,8 +276,17 @@ def test_record_answer_once_per_item(store, db_url):
     assert store.record_answer(info.attempt_id, "b2", "z" * 100_000, "out_of_role", False)
     assert len(store.report(code)["answers"][1]["answer"]) == store_module.MAX_ANSWER
     store.finish_attempt(info.attempt_id)
+    assert store.record_answer(info.attempt_id, "b2", "again", "out_of_role", False) is False  # late duplicate
+
+
+def test_finished_attempt_takes_no_new_answers(store):
+    code = store.create_assignment("Week 1", item_ids=["b1", "b2"])
+    info = store.start_or_resume_attempt(code, "Ana")
+    store.record_answer(info.attempt_id, "b1", "in role", "in_role", True)
+    store.finish_attempt(info.attempt_id)
     with pytest.raises(AttemptFinished):
-        store.record_answer(info.attempt_id, "b2", "again", "out_of_role", False)
+        store.record_answer(info.attempt_id, "b2", "out of role", "out_of_role", True)
+    assert store.attempt_result(info.attempt_id)["answered"] == 1
 
 
 def test_answer_after_assignment_closed_is_refused(store, db_url):
