@@ -193,3 +193,22 @@ def test_long_answers_wrap_at_phone_width(page, url, screenshots):
     box = page.locator("#log .msg.bot").first.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360
     page.screenshot(path=str(screenshots / "webchat-long-360.png"))
+
+
+def test_the_channel_serves_only_its_files_and_checks_input(context, url):
+    http = context.request
+    page = http.get(url)
+    assert page.ok and page.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert http.get(url.rstrip("/"), max_redirects=0).status in (301, 302, 307, 308)
+    for name in ("channel.py", "..%2Fchannel.py", "__init__.py", "nope.js"):
+        assert http.get(url + name).status == 404, name
+
+    webhook = url + "webhook"
+    start = http.post(webhook, data={"sender": "browser-test-http", "start": True}).json()
+    assert start and start[0]["text"]
+    assert http.post(webhook, data={"message": "no sender"}).status == 400
+    assert http.post(webhook, data="not json", headers={"content-type": "text/plain"}).status == 400
+    too_long = http.post(webhook, data={"sender": "browser-test-http", "message": "x" * 5000})
+    assert too_long.ok and "too long" in too_long.json()[0]["text"]

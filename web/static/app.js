@@ -243,6 +243,9 @@
     input.focus();
   });
 
+  // Rotating a phone or opening its keyboard shrinks the log: keep the latest message in view.
+  window.addEventListener("resize", scrollToEnd);
+
   renderAll();
   if (state.messages.length === 0) {
     saveState();
