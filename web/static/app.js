@@ -140,6 +140,7 @@
     busy = value;
     typing.hidden = !value;
     sendButton.disabled = value;
+    for (const button of log.querySelectorAll(".quick-replies button")) button.disabled = value;
     log.setAttribute("aria-busy", value ? "true" : "false");
     if (value) scrollToEnd();
   }
@@ -241,6 +242,14 @@
     renderAll();
     send({ start: true }, null);
     input.focus();
+  });
+
+  // The same conversation open in two tabs: show what the other tab added.
+  window.addEventListener("storage", (event) => {
+    if (event.key === STORE_KEY && !busy) {
+      state = loadState();
+      renderAll();
+    }
   });
 
   // Rotating a phone or opening its keyboard shrinks the log: keep the latest message in view.
