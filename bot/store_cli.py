@@ -12,7 +12,7 @@ CSV_COLUMNS = ["trainee", "attempt", "item", "task", "answer", "expected", "corr
 
 
 def register_cli(sub) -> None:
-    p = sub.add_parser("assign", help="create a quiz assignment and print its session code")
+    p = sub.add_parser("assign", help="create a quiz assignment; prints its session code (details on stderr)")
     p.add_argument("--title", required=True)
     p.add_argument("--topics", type=_csv_list, default=[], help="comma-separated topics to draw items from")
     p.add_argument("--items", type=_csv_list, default=[], help="comma-separated task ids, in quiz order")
@@ -87,8 +87,9 @@ def _assign(args):
         "the listed tasks" if args.items else "all topics")
     attempts = "unlimited attempts" if not info["attempts_allowed"] else f"{info['attempts_allowed']} attempt(s)"
     due = f", due {info['due']} (inclusive)" if info["due"] else ""
-    print(f"Created \"{info['title']}\": {info['length']} items from {source}, {attempts}{due}.")
-    print(f"Trainees start it in the chat by typing the code {code}.")
+    # Only the code goes to stdout, so `CODE=$(python -m bot assign ...)` works; the rest is for people.
+    print(f"Created \"{info['title']}\": {info['length']} items from {source}, {attempts}{due}.\n"
+          f"Trainees start it in the chat by typing the code {code}.", file=sys.stderr)
 
 
 def _assignments(args):

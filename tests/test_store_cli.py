@@ -29,12 +29,12 @@ def cli(db_url, monkeypatch, capsys):  # noqa: F811
 
 
 def test_assign_prints_the_code_first_and_assignments_lists_it(cli):
-    status, out, _ = cli("assign", "--title", "Boundaries week 1", "--topics", "boundaries",
-                         "--attempts", "2", "--due", "2099-12-31")
+    status, out, err = cli("assign", "--title", "Boundaries week 1", "--topics", "boundaries",
+                           "--attempts", "2", "--due", "2099-12-31")
     assert status == 0
-    code = out.splitlines()[0]
+    code = out.strip()  # only the code on stdout, for CODE=$(python -m bot assign ...)
     assert code.startswith("BND-") and len(code) == 8
-    assert "3 items from topics boundaries, 2 attempt(s), due 2099-12-31" in out
+    assert "3 items from topics boundaries, 2 attempt(s), due 2099-12-31" in err and code in err
 
     status, out, _ = cli("assignments")
     assert status == 0 and code in out and "Boundaries week 1" in out and "open" in out and "2099-12-31" in out
