@@ -24,7 +24,7 @@ from bot import CONTENT_DIR, VAR_DIR, nlp
 
 RUBRIC_POINTS = ("held_boundary", "warm", "named_value", "offered_alternative", "disclosure_ok")
 LABELS = ("good", "boundary_broken", "cold_judgmental", "over_disclosing")
-MODEL_VERSION = 5  # bump when features change, so the cached model is retrained
+MODEL_VERSION = 6  # bump when features change, so the cached model is retrained
 MODEL_PATH = VAR_DIR / "rehearsal_classifier.json"
 CONFIDENT = 0.6
 
@@ -229,9 +229,10 @@ def signals(text: str, scenario: dict) -> Signals:
     words = [t for t in tokens if t is not None]
     last = _sentences(text)[-1] if text.strip() else ""
     last_tokens = set(_phrase(last)) if last else set()
+    declined = _hits(tokens, DECLINE)
     return Signals(
         gave_in=_hits(tokens, gives_in, check_negation=True),
-        declined=_hits(tokens, DECLINE),
+        declined=declined,
         warm=_hits(tokens, WARM, check_negation=True),
         cold=_hits(tokens, COLD),
         value=_hits(tokens, VALUE),
@@ -240,7 +241,7 @@ def signals(text: str, scenario: dict) -> Signals:
         first_person=sum(1 for t in words if t in ("i", "my", "me", "myself")),
         turned_back=last.endswith("?") and bool(last_tokens & TURN_BACK_WORDS),
         words=len(words),
-        curt=bool(words) and (words[0] in ("no", "not", "nope") or len(words) < 12),
+        curt=bool(words) and (words[0] in ("no", "not", "nope") or (len(words) < 12 and bool(declined))),
     )
 
 
