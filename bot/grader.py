@@ -562,3 +562,58 @@ def describe(verdict: Verdict) -> str:
         "depends": "It depends.",
         "unsure": "I'm not sure.",
     }[verdict.verdict]
+
+
+# ----------------------------------------------------------------------------- chat reply
+CHAT_BUTTONS = [
+    {"title": "Why?", "payload": "why?"},
+    {"title": "Where is that from?", "payload": "where is that from?"},
+    {"title": "Start a quiz", "payload": "start a quiz"},
+]
+CHAT_OPENING = {
+    "in_role": "In role: yes, that's peer support work.",
+    "out_of_role": "Out of role: that isn't a peer's job.",
+    "depends": "It depends.",
+}
+
+
+def chat_reply(text: str) -> dict:
+    """The chat answer to a described task: {"text", "buttons", "context"} where context is
+    the shared follow-up slot {title, source, more, example, why} (None when nothing was graded)."""
+    from bot.sources import source_line
+
+    verdict = grade(text)
+    bank = tasks_by_id()
+    task = bank.get(verdict.matched_task_id) if verdict.matched_task_id else None
+    if task is None:
+        return {"text": verdict.reasons[0] if verdict.reasons else "Tell me the task you'd like me to check.",
+                "buttons": [dict(b) for b in CHAT_BUTTONS[2:]], "context": None}
+    source = source_line(task.sources)
+    if verdict.verdict == "unsure":
+        body = (f"I'm not sure about \"{_short(verdict.task)}\", and I'd rather not guess: the documents don't "
+                f"clearly settle it. The closest task I know is \"{task.text}\", which is {_plain(task.verdict)}. "
+                f"Please ask a peer supervisor or your supervisor.")
+        why = task.rationale
+    else:
+        body = " ".join([CHAT_OPENING[verdict.verdict]] + verdict.reasons[:3 if verdict.verdict == "out_of_role" else 1])
+        why = verdict.reasons[0] if verdict.reasons else task.rationale
+    context = {
+        "title": f"Is it in a peer's role: {_short(verdict.task)}",
+        "source": source,
+        "more": " ".join(verdict.reasons) or None,
+        "example": _example_for(task),
+        "why": why,
+    }
+    return {"text": f"{body}\n\n{source}", "buttons": [dict(b) for b in CHAT_BUTTONS], "context": context}
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _example_for(task) -> Optional[str]:
+    """Another task from the bank with the same topic and verdict, as a worked example."""
+    for other in load_tasks("train"):
+        if other.id != task.id and other.topic == task.topic and other.verdict == task.verdict:
+            return f"Another example: \"{other.text}\" is {_plain(other.verdict)}. {other.rationale}"
+    return None

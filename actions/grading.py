@@ -1,0 +1,28 @@
+"""Is a described task in a peer's role? Thin adapter over bot.grader.chat_reply."""
+import logging
+
+from rasa_sdk import Action
+from rasa_sdk.events import SlotSet
+
+logger = logging.getLogger(__name__)
+
+FAILED = ("Sorry, I couldn't check that task just now. Please try again, or ask a peer "
+          "supervisor in the meantime.")
+
+
+class ActionGradeTask(Action):
+    def name(self):
+        return "action_grade_task"
+
+    async def run(self, dispatcher, tracker, domain):
+        from bot.grader import chat_reply   # loads the spaCy pipeline and grader on first use
+
+        text = (tracker.latest_message or {}).get("text") or ""
+        try:
+            reply = chat_reply(text)
+        except Exception:   # an action must never raise; log it and answer honestly
+            logger.exception("grading failed for %r", text[:200])
+            dispatcher.utter_message(text=FAILED)
+            return []
+        dispatcher.utter_message(text=reply["text"], buttons=reply["buttons"])
+        return [SlotSet("context", reply["context"])] if reply["context"] else []
