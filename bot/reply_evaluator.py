@@ -24,7 +24,7 @@ from bot import CONTENT_DIR, VAR_DIR, nlp
 
 RUBRIC_POINTS = ("held_boundary", "warm", "named_value", "offered_alternative", "disclosure_ok")
 LABELS = ("good", "boundary_broken", "cold_judgmental", "over_disclosing")
-MODEL_VERSION = 6  # bump when features change, so the cached model is retrained
+MODEL_VERSION = 7  # bump when features change, so the cached model is retrained
 MODEL_PATH = VAR_DIR / "rehearsal_classifier.json"
 CONFIDENT = 0.6
 
@@ -44,8 +44,10 @@ DECLINE = [
     "same standard", "leave that to me", "leave that part to me", "keep my", "keep what", "stay out",
     "off limits", "none of your business", "find your own", "do it yourself", "not your", "not a",
 ]
-GENERIC_GIVE_IN = ["just this once", "this one time", "don't tell anyone", "don't mention it", "between us",
-                   "our secret", "whatever you need"]
+GENERIC_GIVE_IN = ["just this once", "this one time", "don't tell anyone", "don't mention it", "our secret",
+                   "whatever you need"]
+ASSENT = ["yes", "yeah", "yep", "sure", "ok", "okay", "fine", "of course", "no problem", "no worries",
+          "absolutely", "why not", "i will", "i can", "i agree", "you be right", "it be true", "that be right"]
 WARM = [
     "hear you", "i hear", "sound", "understand", "i get it", "i get that", "i know", "glad", "thank", "thanks",
     "appreciate", "sorry", "care", "make sense", "that be hard", "tough", "scary", "awful", "frustrating",
@@ -106,7 +108,7 @@ def _norm(token) -> str:
 def _clause_tokens(text: str) -> list:
     """Normalized lemmas, with None at clause boundaries (punctuation)."""
     out = []
-    for token in nlp.load()(text):
+    for token in nlp.load()(text.lower()):  # the lookup table is lower-case: "Thanks" -> "thank"
         if token.is_space:
             continue
         if token.is_punct:
@@ -171,6 +173,7 @@ class Signals:
     first_person: int = 0
     turned_back: bool = False
     words: int = 0
+    assent: list = field(default_factory=list)  # "sure", "ok", "yeah" ...
     curt: bool = False  # starts with a bare "no"/"not ..." or is a very short reply
 
     def held_boundary(self, theme: str):
@@ -232,9 +235,10 @@ def signals(text: str, scenario: dict) -> Signals:
     declined = _hits(tokens, DECLINE)
     return Signals(
         gave_in=_hits(tokens, gives_in, check_negation=True),
+        assent=_hits(tokens, ASSENT, check_negation=True),
         declined=declined,
         warm=_hits(tokens, WARM, check_negation=True),
-        cold=_hits(tokens, COLD),
+        cold=_hits(tokens, COLD, check_negation=True),
         value=_hits(tokens, VALUE),
         alternative=_hits(tokens, ALTERNATIVE, check_negation=True),
         story_details=sorted({p for _, p in _hits(tokens, STORY_DETAILS)}),
@@ -375,6 +379,19 @@ def _pattern_label(points: dict, s: Signals):
     return None
 
 
+def _supported(label: str, points: dict, s: Signals) -> bool:
+    """The classifier alone is overconfident on unfamiliar replies: a verdict also needs one
+    pattern that points the same way."""
+    if label == "good":
+        return (points["held_boundary"] is not False and points["warm"] is True
+                and bool(points["named_value"] or points["offered_alternative"]))
+    if label == "boundary_broken":
+        return bool(s.assent) and not s.declined
+    if label == "cold_judgmental":
+        return points["warm"] is False or bool(s.cold)
+    return len(s.story_details) >= 2  # over_disclosing
+
+
 def evaluate(text: str, scenario: dict) -> Evaluation:
     theme = scenario.get("theme", "")
     s = signals(text or "", scenario)
@@ -390,7 +407,7 @@ def evaluate(text: str, scenario: dict) -> Evaluation:
         label = pattern
     elif pattern in ("boundary_broken", "over_disclosing"):
         label = pattern  # explicit evidence (a give-in phrase, a long personal history) wins
-    elif pattern is None and confidence >= CONFIDENT:
+    elif pattern is None and confidence >= CONFIDENT and _supported(clf_label, points, s):
         label = clf_label
     else:
         label = "unsure"
