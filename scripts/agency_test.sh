@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Agency-profile tests (tests/agency): hostile input and SIGKILL restart against real Rasa and
 # action servers on PostgreSQL + Redis. The tests start their own servers on
-# AGENCY_TEST_RASA_PORT (5105) and AGENCY_TEST_ACTION_PORT (5155). Without PostgreSQL or Redis
+# AGENCY_TEST_RASA_PORT (5205) and AGENCY_TEST_ACTION_PORT (5255). Without PostgreSQL or Redis
 # they skip with the reason, except under CI=true, where that fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -11,7 +11,10 @@ import pytest
 from sanic import Sanic
 
 from web import input_guard
-from web.input_guard import GuardedRestInput, SenderRateLimit, check, check_sender, clean
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from web.input_guard import (GuardedRestInput, GuardedSocketIOInput, SenderRateLimit, check, check_sender,
+                              clean, guarded)
 
 
 def test_ordinary_text_passes_unchanged():
@@ -190,3 +193,32 @@ def test_channel_rate_limits_one_flooding_sender(guarded_server):
     texts = [body[0]["text"] for _, body in results]
     assert texts.count(input_guard.TOO_FAST_REPLY) >= 5
     assert len(assistant.seen) + texts.count(input_guard.TOO_FAST_REPLY) == 30
+
+
+# ---- the wrapper used for socket.io
+
+def test_guarded_wrapper_answers_refusals_on_the_output_channel():
+    passed = []
+
+    async def assistant(message):
+        passed.append((message.text, message.metadata))
+
+    handle = guarded(assistant, SenderRateLimit(burst=2, rate=0.001))
+
+    def deliver(text, sender="sock-1"):
+        output = CollectingOutputChannel()
+        asyncio.run(handle(UserMessage(text, output, sender, metadata={"x": 1})))
+        return [m.get("text") for m in output.messages]
+
+    assert deliver("hi\x00 there") == []
+    assert deliver("") == [input_guard.EMPTY_REPLY]
+    assert "too long" in deliver("y" * 5000)[0]
+    assert deliver("second") == []
+    assert deliver("third") == [input_guard.TOO_FAST_REPLY]  # refusals don't use the burst of 2; these did
+    assert deliver("hi", sender="a\x00b") == []
+    assert passed == [("hi there", None), ("second", None)]
+
+
+def test_guarded_socketio_keeps_its_name_and_settings():
+    channel = GuardedSocketIOInput.from_credentials({"session_persistence": True, "bot_message_evt": "bot_uttered"})
+    assert channel.name() == "socketio" and channel.session_persistence

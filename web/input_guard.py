@@ -7,15 +7,20 @@ and "/restart" or '/intent{"slot": ...}' skips NLU altogether. `check()` is the 
 `GuardedRestInput` is the `rest` channel with that rule in front of it, registered in
 credentials.yml as `web.input_guard.GuardedRestInput:` (same URL:
 POST /webhooks/rest/webhook with {"sender": ..., "message": ...}).
+`GuardedSocketIOInput` does the same for the socket.io channel (`web.input_guard.GuardedSocketIOInput:`
+with the usual socketio settings).
 """
 import asyncio
+import inspect
 import logging
 import time
 import unicodedata
+import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -176,3 +181,55 @@ class GuardedRestInput(RestInput):
             return response.json(collector.messages)
 
         return guarded
+
+
+def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]],
+            rate_limit: SenderRateLimit) -> Callable[[UserMessage], Awaitable[Any]]:
+    """on_new_message behind check(), check_sender() and the rate limit, for channels whose
+    blueprint we don't rewrite: a refused message is answered on its own output channel."""
+    async def handle(message: UserMessage) -> None:
+        sender = message.sender_id
+        if check_sender(sender):
+            logger.warning("input guard: dropped a message from an unusable sender id")
+            return
+        text, refusal = check(message.text)
+        buttons = WHAT_CAN_YOU_DO
+        if refusal is None and not rate_limit.allow(sender):
+            refusal, buttons = TOO_FAST_REPLY, None
+        if refusal:
+            if buttons:
+                await message.output_channel.send_text_with_buttons(sender, refusal, buttons)
+            else:
+                await message.output_channel.send_text_message(sender, refusal)
+            return
+        message.text, message.metadata = text, None
+        await on_new_message(message)
+
+    return handle
+
+
+class GuardedSocketIOInput(SocketIOInput):
+    """The `socketio` channel (same name, path and settings) behind the same input rules."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = super().blueprint(guarded(on_new_message, SenderRateLimit()))
+        sio = self.sio
+
+        # Replaces rasa 3.6's handler, which calls python-socketio 5.x's coroutine enter_room()
+        # without awaiting it: with session_persistence no reply ever reached the browser.
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Any) -> None:
+            session_id = data.get("session_id") if isinstance(data, dict) else None
+            if not isinstance(session_id, str) or check_sender(session_id):
+                session_id = uuid.uuid4().hex
+            if self.session_persistence:
+                entered = sio.enter_room(sid, session_id, namespace=self.namespace)
+                if inspect.isawaitable(entered):
+                    await entered
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        return blueprint

@@ -4,7 +4,7 @@ They start servers (a minute or more each), so the plain `pytest tests` run does
 collect them; scripts/agency_test.sh runs them (AGENCY_TESTS=1). Without PostgreSQL or
 Redis they skip with the reason, except under CI=true, where that is a failure.
 
-Ports (env): AGENCY_TEST_RASA_PORT (5105), AGENCY_TEST_ACTION_PORT (5155).
+Ports (env): AGENCY_TEST_RASA_PORT (5205), AGENCY_TEST_ACTION_PORT (5255).
 Databases (env): AGENCY_DB_HOST/PORT/NAME/USER, REDIS_HOST/PORT/DB, as scripts/serve_agency.sh.
 """
 import json
@@ -37,7 +37,7 @@ def agency_env() -> dict:
     env.setdefault("REDIS_DB", "1")
     env.setdefault("REDIS_PASSWORD", "")
     env["ACTION_HOST"] = "127.0.0.1"
-    env["ACTION_PORT"] = env.get("AGENCY_TEST_ACTION_PORT", "5155")
+    env["ACTION_PORT"] = env.get("AGENCY_TEST_ACTION_PORT", "5255")
     env["SANIC_REQUEST_MAX_SIZE"] = env.get("SANIC_REQUEST_MAX_SIZE", "2000000")
     return env
 
@@ -84,7 +84,7 @@ class AgencyServers:
 
     def __init__(self, env):
         self.env = env
-        self.rasa_port = int(env.get("AGENCY_TEST_RASA_PORT", "5105"))
+        self.rasa_port = int(env.get("AGENCY_TEST_RASA_PORT", "5205"))
         self.action_port = int(env["ACTION_PORT"])
         self.url = f"http://127.0.0.1:{self.rasa_port}"
         self.processes = {}
