@@ -1,8 +1,13 @@
 """Role-fit grader figures: dev-split accuracy, per-class precision/recall, confusion
 matrix, and grading latency (p50/p95). `python bench/grader.py` (not a test)."""
+import json
+import math
+import random
 import statistics
 import sys
+import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -48,7 +53,51 @@ def report(rows, title):
         print(f"{g:<13}" + "".join(f"{sum(gg == g and pp == p for gg, pp, *_ in rows):>13}" for p in PREDICTED))
 
 
+def cross_validate(folds=5):
+    """5-fold CV on the train split for the blend weight, k and the unsure floor (how the
+    constants in bot/grader.py were chosen, without looking at dev)."""
+    from bot.tasks import tasks_by_id
+
+    bank, train = tasks_by_id(), load_tasks("train")
+    ids = [t.id for t in train]
+    random.Random(0).shuffle(ids)
+    rows = []
+    for i in range(folds):
+        held = set(ids[i::folds])
+        directory = Path(tempfile.mkdtemp())
+        grader.train([t for t in train if t.id not in held], directory)
+        index = json.loads((directory / "knn.json").read_text())
+        docs = [grader.ngrams(e["features"]) for e in index]
+        df = Counter(g for d in docs for g in set(d))
+        idf = {g: math.log((1 + len(docs)) / (1 + n)) + 1 for g, n in df.items()}
+        model = grader.Model(directory, index, idf, [grader._tfidf(d, idf) for d in docs])
+        for t in train:
+            if t.id in held:
+                f = grader.parse_framing(grader.clean(t.text))
+                feats = grader.features(f.core)
+                rows.append((t, grader.rule_hits(f.core), model.textcat_probs(feats), model.neighbours(feats)))
+    print(f"== {folds}-fold CV on train ({len(rows)} tasks)")
+    for k in (3, 5, 7, 9):
+        for w in (0.0, 0.3, 0.5, 0.7, 1.0):
+            for floor in (0.0, 0.45, 0.5, 0.55):
+                correct = answered = 0
+                for t, hits, p_model, nb in rows:
+                    if hits:
+                        v = bank[hits[0][0]].verdict
+                    else:
+                        p_knn = grader.knn_probs(nb, bank, k)
+                        p = {x: w * p_model[x] + (1 - w) * p_knn[x] for x in VERDICTS}
+                        v = max(p, key=p.get)
+                        v = "unsure" if p[v] < floor else v
+                    answered += v != "unsure"
+                    correct += v == t.verdict
+                print(f"k={k} weight={w:.1f} floor={floor:.2f}: accuracy {correct/len(rows):.3f}, "
+                      f"answered {answered/len(rows):.2f}, accuracy when answered {correct/max(answered, 1):.3f}")
+
+
 def main():
+    if "--cv" in sys.argv:
+        return cross_validate()
     start = time.perf_counter()
     grader.load_model()
     grader.grade("warm up")
