@@ -103,8 +103,9 @@ class ValidateRehearsalForm(FormValidationAction):
         return slots
 
 
-class _ControlAction(Action):
-    """hint / good answer: answer, then the form (if running) asks again."""
+class _ControlAction:
+    """hint / good answer: answer, then the form (if running) asks again. A mixin, not an
+    Action subclass: rasa_sdk registers every Action subclass and each needs a name."""
     handler = None
 
     async def run(self, dispatcher, tracker, domain):
@@ -118,21 +119,21 @@ class _ControlAction(Action):
         return _state_events(step)
 
 
-class ActionRehearsalHint(_ControlAction):
+class ActionRehearsalHint(_ControlAction, Action):
     handler = staticmethod(rehearsal.hint)
 
     def name(self):
         return "action_rehearsal_hint"
 
 
-class ActionShowGoodAnswer(_ControlAction):
+class ActionShowGoodAnswer(_ControlAction, Action):
     handler = staticmethod(rehearsal.good_answer)
 
     def name(self):
         return "action_show_good_answer"
 
 
-class _EndingAction(Action):
+class _EndingAction:
     """skip / stop: answer and deactivate the form."""
     handler = None
 
@@ -147,14 +148,14 @@ class _EndingAction(Action):
         return _state_events(step) + _end_loop_events()
 
 
-class ActionRehearsalSkip(_EndingAction):
+class ActionRehearsalSkip(_EndingAction, Action):
     handler = staticmethod(rehearsal.skip)
 
     def name(self):
         return "action_rehearsal_skip"
 
 
-class ActionRehearsalStop(_EndingAction):
+class ActionRehearsalStop(_EndingAction, Action):
     handler = staticmethod(rehearsal.stop)
 
     def name(self):

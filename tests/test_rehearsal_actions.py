@@ -127,3 +127,18 @@ def test_controls_out_of_turn_explain_and_never_raise():
         for slots in ({}, {"rehearsal": "not a dict"}, {"rehearsal": {"scenario": "deleted", "active": True}}):
             events, messages = run_action(action, make_tracker("hint", "hint", slots=slots))
             assert messages and messages[0]["text"]
+
+
+def test_every_action_class_in_the_module_has_a_name():
+    """rasa_sdk's executor instantiates every Action subclass it finds and asks its name."""
+    import inspect
+
+    from rasa_sdk import Action
+
+    import actions.rehearsal as module
+
+    classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
+               if issubclass(c, Action) and c.__module__ == module.__name__]
+    assert {c().name() for c in classes} == {
+        "action_start_rehearsal", "action_ask_rehearsal_reply", "validate_rehearsal_form",
+        "action_rehearsal_hint", "action_show_good_answer", "action_rehearsal_skip", "action_rehearsal_stop"}
