@@ -37,19 +37,25 @@ SCENARIO = re.compile(r"Scenario (\d+) of (\d+)")
 ALREADY = "already answered this one"
 
 
-def letters(number: int, width: int = 4) -> str:
-    """A name part from a number, letters only (names may not contain digits)."""
-    out = ""
-    for _ in range(width):
-        number, digit = divmod(number, 26)
-        out += "abcdefghijklmnopqrstuvwxyz"[digit]
-    return out.capitalize()
+FIRST = ["Alex", "Maria", "James", "Aisha", "Chen", "Fatima", "Jordan", "Priya", "Diego", "Grace", "Omar",
+         "Hannah", "Kwame", "Sofia", "Liam", "Mei", "Noah", "Amara", "Lucas", "Elena", "Tariq", "Rosa",
+         "Samuel", "Ingrid", "Dmitri"]
+LAST = ["Garcia", "Okafor", "Nguyen", "Smith", "Haddad", "Kowalski", "Johnson", "Patel", "Rossi", "Kim",
+        "Mensah", "Silva", "Larsen", "Cohen", "Murphy", "Tanaka", "Brown", "Novak", "Ortiz", "Singh",
+        "Fischer", "Moreau", "Adeyemi", "Walsh", "Yilmaz"]
+
+
+def person_name(index: int) -> str:
+    """A realistic, distinct name for trainee `index` (names may not contain digits)."""
+    first, last = FIRST[index % len(FIRST)], LAST[(index // len(FIRST)) % len(LAST)]
+    middle = "" if index < len(FIRST) * len(LAST) else " " + FIRST[index // (len(FIRST) * len(LAST))]
+    return f"{first}{middle} {last}"
 
 
 class Trainee:
     def __init__(self, index, run_tag, turns, questions, rng):
         self.sender = f"load-{run_tag}-{index}"
-        self.name = f"Bench {letters(run_tag, 5)} {letters(index)}"
+        self.name = person_name(index)  # unique within the run's own assignment
         self.turns = turns
         self.question_after = set(round((k + 1) * turns / (questions + 1)) for k in range(questions))
         self.answers = [rng.choice(list(ANSWERS)) for _ in range(turns)]
@@ -105,7 +111,7 @@ async def take_quiz(session, trainee, code, urls, stats, timeout, start_delay):
         step += 1
         return await send(session, url, trainee.sender, text, stats, timeout)
 
-    reply = await say(code)
+    reply = await say(f"my quiz code is {code}")
     if reply is None:
         return
     if "name" not in reply.lower():
@@ -114,7 +120,7 @@ async def take_quiz(session, trainee, code, urls, stats, timeout, start_delay):
     if reply is None:
         return
     if not SCENARIO.search(reply):
-        trainee.problems.append(f"after the name: {reply[:160]!r}")
+        trainee.problems.append(f"after the name {trainee.name!r}: {reply[:160]!r}")
         return
     for k, answer in enumerate(trainee.answers):
         reply = await say(answer)
@@ -164,6 +170,16 @@ def check_store(store, code, trainees):
             if row["answer"] != ANSWERS[t.answers[k]]:
                 wrong += 1
     return expected, recorded, lost, duplicated, wrong
+
+
+async def warm_up(urls, store, run_tag):
+    """One untimed trainee per replica first: the first messages load models and connections."""
+    code = store.create_assignment(f"Load benchmark warm-up {run_tag}", length=2, attempts_allowed=0)
+    async with aiohttp.ClientSession() as session:
+        for n, url in enumerate(urls):
+            trainee = Trainee(n, run_tag, 2, 1, random.Random(n))
+            trainee.sender += "-warm-up"
+            await take_quiz(session, trainee, code, [url], Stats(), 300, 0)
 
 
 async def run_mode(label, urls, args, store, run_tag):
@@ -272,6 +288,7 @@ def main(argv=None):
         store = Store()
         print(f"results store {safe_url(store.url)}")
         run_tag = int(time.time()) % 10_000_000
+        asyncio.run(warm_up(urls, store, run_tag))
         ok = True
         for n, mode in enumerate(m.strip() for m in args.modes.split(",")):
             targets = urls[:1] if mode == "one" else urls[:2]
