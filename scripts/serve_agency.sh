@@ -25,9 +25,9 @@ export REDIS_DB=${REDIS_DB:-1} REDIS_PASSWORD=${REDIS_PASSWORD:-}
 export ACTION_HOST=127.0.0.1 ACTION_PORT
 RASA_PORTS=${RASA_PORTS:-5005 5006}
 RASA_INTERFACE=${RASA_INTERFACE:-127.0.0.1}
-# Sanic refuses bigger request bodies with 413 before any parsing (its default is 100 MB;
-# 2 MB still lets a 100,000-character message of JSON-escaped emoji through to a polite refusal);
-# messages themselves are cut to web/input_guard.py's limit.
+# Sanic answers 413 to bigger request bodies before parsing them (its default is 100 MB). 2 MB
+# still lets a 100,000-character message of JSON-escaped emoji reach web/input_guard.py, which
+# refuses anything over 2,000 characters politely.
 export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-2000000}
 
 echo "==> checking PostgreSQL and Redis"
