@@ -601,7 +601,7 @@ def chat_reply(text: str) -> dict:
         "title": f"Is it in a peer's role: {_short(verdict.task)}",
         "source": source,
         "more": " ".join(verdict.reasons) or None,
-        "example": _example_for(task),
+        "example": _example_for(task, verdict.task),
         "why": why,
     }
     return {"text": f"{body}\n\n{source}", "buttons": [dict(b) for b in CHAT_BUTTONS], "context": context}
@@ -611,9 +611,10 @@ def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def _example_for(task) -> Optional[str]:
+def _example_for(task, asked: str = "") -> Optional[str]:
     """Another task from the bank with the same topic and verdict, as a worked example."""
     for other in load_tasks("train"):
-        if other.id != task.id and other.topic == task.topic and other.verdict == task.verdict:
+        if (other.id != task.id and other.topic == task.topic and other.verdict == task.verdict
+                and other.text.lower() != asked.strip().lower()):
             return f"Another example: \"{other.text}\" is {_plain(other.verdict)}. {other.rationale}"
     return None
