@@ -79,6 +79,8 @@ class ValidateRehearsalForm(FormValidationAction):
         return "validate_rehearsal_form"
 
     async def validate_rehearsal_reply(self, value, dispatcher, tracker, domain):
+        if value is None:  # the reset by action_start_rehearsal, seen when the form activates
+            return {"rehearsal_reply": None}
         state = tracker.get_slot("rehearsal")
         intent = (tracker.latest_message.get("intent") or {})
         try:

@@ -83,7 +83,12 @@ def _rubric(sc: dict, point: str) -> dict:
 
 
 def _short_name(sc: dict, speaker: str = None) -> str:
-    return (speaker or sc["speaker"]).split(",")[0].split(" (")[0]
+    return _in_sentence((speaker or sc["speaker"]).split(",")[0].split(" (")[0])
+
+
+def _in_sentence(name: str) -> str:
+    """"Your supervisor" reads "your supervisor" mid-sentence; names keep their capital."""
+    return name[0].lower() + name[1:] if name.startswith(("Your ", "A ", "An ")) else name
 
 
 def _escalation(sc: dict, state: dict) -> dict:
@@ -147,7 +152,7 @@ def start(text: str = "", previous=None) -> Step:
         "done": done[-50:],
     }
     intro = (f"Let's practise. Scenario: {sc['title']} ({_theme_label(sc['theme'])}). {sc['setting']} "
-             f"I'll play {sc['speaker']}; you answer as you would on the job.")
+             f"I'll play {_in_sentence(sc['speaker'])}; you answer as you would on the job.")
     return Step([{"text": intro}], state)
 
 
@@ -159,13 +164,15 @@ def prompt(state) -> Step:
     state = dict(state)
     speaker, line = _current_line(sc, state)
     if state.get("asked") == state["turn"]:
-        text = f"Still your turn. {_short_name(sc, speaker)} said: \"{line}\" How do you reply?"
+        name = _short_name(sc, speaker)
+        text = f"Still your turn. {name[0].upper() + name[1:]} said: \"{line}\" How do you reply?"
     elif state["turn"] == 0:
         text = f"{speaker}: \"{line}\"\nHow do you reply? Type it as you'd say it."
     else:
         lead = ("Let's replay it as if you had held the line. " if state["labels"][-1:] == ["boundary_broken"]
                 else "")
-        who = speaker if speaker != sc["speaker"] else _short_name(sc)
+        who = _short_name(sc, speaker)
+        who = who[0].upper() + who[1:]  # starts a sentence
         text = f"{lead}{who} pushes back: \"{line}\"\nYour reply?"
     state["asked"] = state["turn"]
     return Step([{"text": text, "buttons": CONTROL_BUTTONS}], state)
@@ -230,9 +237,9 @@ def _debrief(sc: dict, labels: list) -> str:
     name = _short_name(sc)
     verdict = {"good": "held the line", "boundary_broken": "crossed the line",
                "cold_judgmental": "held the line but sounded cold", "over_disclosing": "shared too much",
-               "unsure": "was hard for me to judge"}
+               "unsure": "got no verdict from me"}
     said = ", then ".join(verdict.get(label, label) for label in labels)
-    if labels and labels[-1] == "good" and any(label != "good" for label in labels[:-1]):
+    if labels and labels[-1] == "good" and any(label not in ("good", "unsure") for label in labels[:-1]):
         credit = "Credit where it's due: you turned it around on the second reply - that's the skill."
     elif labels and all(label == "good" for label in labels):
         credit = f"Credit: both replies held the line and stayed warm with {name}."

@@ -142,3 +142,9 @@ def test_every_action_class_in_the_module_has_a_name():
     assert {c().name() for c in classes} == {
         "action_start_rehearsal", "action_ask_rehearsal_reply", "validate_rehearsal_form",
         "action_rehearsal_hint", "action_show_good_answer", "action_rehearsal_skip", "action_rehearsal_stop"}
+
+
+def test_the_reset_reply_seen_at_form_activation_is_not_graded():
+    state, _, _ = _started()
+    slots, messages = _validate(state, None)
+    assert slots == {"rehearsal_reply": None} and messages == []
