@@ -11,6 +11,8 @@ phrasing in tests/nlu/heldout.yml once, and prints:
   - parse latency p50/p95 in ms (one warm-up parse excluded).
 """
 import asyncio
+import contextlib
+import io
 import statistics
 import sys
 import time
@@ -75,7 +77,8 @@ def main(argv):
     if not model:
         print("no model: run bash scripts/train.sh first")
         return 1
-    rows, latencies = asyncio.run(parse_all(model))
+    with contextlib.redirect_stdout(io.StringIO()):  # Rasa's debug log lines
+        rows, latencies = asyncio.run(parse_all(model))
     print(f"model: {model.name}; held-out phrasings: {len(rows)}")
 
     intent_right = sum((p["intent"]["name"] == ("faq" if l.startswith("faq/") else l)) for _, l, p in rows)
@@ -90,7 +93,7 @@ def main(argv):
     wrong_conf = [knowledge.selected_response(p)[1] for _, _, p in wrong]
     if right_conf:
         print(f"selector confidence when right: median {statistics.median(right_conf):.2f}, "
-              f"10th pct {percentile(right_conf, 10):.2f}")
+              f"10th pct {percentile(right_conf, 10):.2f}, lowest {', '.join(f'{c:.2f}' for c in sorted(right_conf)[:8])}")
     if wrong_conf:
         print(f"selector confidence when wrong: median {statistics.median(wrong_conf):.2f}, "
               f"max {max(wrong_conf):.2f}")
