@@ -23,6 +23,7 @@ export DATABASE_URL=${DATABASE_URL:-$default_db_url}
 export REDIS_HOST=${REDIS_HOST:-127.0.0.1} REDIS_PORT=${REDIS_PORT:-6379}
 export REDIS_DB=${REDIS_DB:-1} REDIS_PASSWORD=${REDIS_PASSWORD:-}
 export ACTION_HOST=127.0.0.1 ACTION_PORT
+export ACTION_LOG=${ACTION_LOG:-var/actions-agency.log}
 RASA_PORTS=${RASA_PORTS:-5005 5006}
 RASA_INTERFACE=${RASA_INTERFACE:-127.0.0.1}
 # Sanic answers 413 to bigger request bodies before parsing them (its default is 100 MB). 2 MB
@@ -85,5 +86,5 @@ done
 echo "==> agency profile running (Ctrl-C stops all)"
 set +e
 wait -n "${pids[@]}"
-echo "error: a server exited (see var/actions.log, var/rasa-*.out); stopping the others" >&2
+echo "error: a server exited (see $ACTION_LOG, var/rasa-*.out); stopping the others" >&2
 exit 1
