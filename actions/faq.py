@@ -21,7 +21,7 @@ class ActionFollowUp(Action):
 
     async def run(self, dispatcher, tracker, domain):
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        reply = knowledge.follow_up(intent, tracker.get_slot("context"))
+        reply = knowledge.follow_up(intent, tracker.get_slot("context"), tracker.get_slot("quiz"))
         dispatcher.utter_message(text=reply["text"], buttons=reply["buttons"])
         return []
 

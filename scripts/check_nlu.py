@@ -7,6 +7,8 @@ intents and for response selection (which FAQ answer was picked), and exits 1 be
 Floors: the issue asks for >= 0.9 on both. The held-out file has ~2 phrasings per topic over
 73 topics, so one wrong answer costs ~0.007 of response-selection F1; a floor of 0.90 leaves
 room for about a dozen misses while still failing when a topic stops being recognised.
+Weighted intent F1 is dominated by `faq` (148 of ~170 examples), so the macro F1 (every
+intent counts equally: greet, out_of_scope, follow-ups) is printed too, for reading.
 """
 import json
 import sys
@@ -16,11 +18,13 @@ INTENT_F1_FLOOR = 0.90
 RESPONSE_F1_FLOOR = 0.90
 
 
-def weighted_f1(report_path: Path):
+def f1_scores(report_path: Path):
+    """(weighted F1, macro F1) from a Rasa report, or (None, None) when it is missing."""
     if not report_path.exists():
-        return None
+        return None, None
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    return report.get("weighted avg", {}).get("f1-score")
+    return (report.get("weighted avg", {}).get("f1-score"),
+            report.get("macro avg", {}).get("f1-score"))
 
 
 def worst_labels(report_path: Path, n=8):
@@ -38,13 +42,13 @@ def main(argv) -> int:
     ok = True
     for name, filename, floor in (("intents", "intent_report.json", INTENT_F1_FLOOR),
                                   ("response selection", "response_selection_report.json", RESPONSE_F1_FLOOR)):
-        f1 = weighted_f1(results / filename)
+        f1, macro = f1_scores(results / filename)
         if f1 is None:
             print(f"{name}: no {filename} in {results}")
             ok = False
             continue
         verdict = "ok" if f1 >= floor else "BELOW FLOOR"
-        print(f"{name}: weighted F1 {f1:.3f} (floor {floor:.2f}) {verdict}")
+        print(f"{name}: weighted F1 {f1:.3f} (floor {floor:.2f}) {verdict}; macro F1 {macro:.3f}")
         if f1 < floor:
             ok = False
         weakest = worst_labels(results / filename)

@@ -164,3 +164,9 @@ def test_follow_up_with_nothing_to_follow(context):
     for intent in ("ask_more", "ask_example", "ask_source", "explain_why"):
         assert "nothing to follow up" in knowledge.follow_up(intent, context)["text"] \
             or "don't have anything to follow up" in knowledge.follow_up(intent, context)["text"]
+
+
+def test_follow_up_during_quiz_points_back_to_the_question():
+    ctx = knowledge.context_for("value_mutuality")
+    assert knowledge.QUIZ_REMINDER in knowledge.follow_up("ask_source", ctx, {"status": "active"})["text"]
+    assert knowledge.QUIZ_REMINDER not in knowledge.follow_up("ask_source", ctx, None)["text"]
