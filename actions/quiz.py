@@ -3,6 +3,7 @@
 All quiz state lives in the `quiz` slot (a JSON dict), so a restarted server carries on
 where the conversation was when the tracker store is SQL.
 """
+import abc
 import logging
 import random
 
@@ -55,11 +56,13 @@ def _events(turn, previous):
     return events
 
 
-class QuizAction(Action):
-    """Runs `turn(tracker)`; an unexpected error becomes an apology, never an exception."""
+class QuizAction(Action, abc.ABC):
+    """Runs `turn(tracker)`; an unexpected error becomes an apology, never an exception.
+    Abstract, so the action server does not try to register it as an action."""
 
+    @abc.abstractmethod
     def turn(self, tracker, state):
-        raise NotImplementedError
+        """The bot.quiz Turn for this tracker and quiz state."""
 
     async def run(self, dispatcher, tracker, domain):
         state = tracker.get_slot("quiz")

@@ -307,3 +307,14 @@ def test_skip_while_asked_for_a_name_explains_the_name_is_needed():
     state = {"status": "pending", "mode": "assignment", "code": "BND-7K4Q", "title": "Week 1 roles", "seen": []}
     events, messages = run_action(ActionSkip(), make_tracker("skip", "skip", slots={"quiz": state}))
     assert events == [] and "can't be skipped" in messages[0]["text"]
+
+
+def test_action_server_registers_every_quiz_action_of_the_domain():
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions.quiz")
+    quiz_actions_in_domain = {"action_start_quiz", "action_quiz_answer", "action_repeat", "action_skip", "action_stop",
+                              "action_start_code_quiz", "validate_trainee_form", "action_begin_assignment",
+                              "action_my_result", "action_ask_trainee_name"}
+    assert quiz_actions_in_domain <= set(executor.actions) <= set(DOMAIN["actions"])
