@@ -114,7 +114,7 @@ async def take_quiz(session, trainee, code, urls, stats, timeout, start_delay):
     reply = await say(f"my quiz code is {code}")
     if reply is None:
         return
-    if "name" not in reply.lower():
+    if "what name" not in reply.lower():
         trainee.problems.append(f"after the code: {reply[:160]!r}")
     reply = await say(trainee.name)
     if reply is None:

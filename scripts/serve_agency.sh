@@ -30,6 +30,10 @@ RASA_INTERFACE=${RASA_INTERFACE:-127.0.0.1}
 # still lets a 100,000-character message of JSON-escaped emoji reach web/input_guard.py, which
 # refuses anything over 2,000 characters politely.
 export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-2000000}
+# Rasa's aiohttp client keeps idle connections to the action server for 15 s, Sanic closes
+# them after 5 s: under load a reused connection is being closed ("Cannot write to closing
+# transport") and that action's events are lost. Servers must outlive their clients' keep-alive.
+export SANIC_KEEP_ALIVE_TIMEOUT=${SANIC_KEEP_ALIVE_TIMEOUT:-75}
 
 echo "==> checking PostgreSQL and Redis"
 # A real connection, not just an open port: wrong database names and passwords show here,

@@ -39,6 +39,7 @@ def agency_env() -> dict:
     env["ACTION_HOST"] = "127.0.0.1"
     env["ACTION_PORT"] = env.get("AGENCY_TEST_ACTION_PORT", "5255")
     env["SANIC_REQUEST_MAX_SIZE"] = env.get("SANIC_REQUEST_MAX_SIZE", "2000000")
+    env["SANIC_KEEP_ALIVE_TIMEOUT"] = env.get("SANIC_KEEP_ALIVE_TIMEOUT", "75")  # see serve_agency.sh
     return env
 
 

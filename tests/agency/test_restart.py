@@ -50,7 +50,7 @@ def test_trainee_resumes_after_sigkill(servers, store, env):
     sender, name = f"restart-{tag}", f"Casey {letters(tag)}"
     code = store.create_assignment(f"Restart test {tag}", length=len(ANSWERS), attempts_allowed=1)
 
-    assert "name" in servers.say(sender, f"my quiz code is {code}").lower()
+    assert "what name" in servers.say(sender, f"my quiz code is {code}").lower()
     number, _ = prompt_in(servers.say(sender, name))
     assert number == 1
     for k in range(3):
