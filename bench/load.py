@@ -67,6 +67,7 @@ class Trainee:
 class Stats:
     def __init__(self):
         self.latencies = []
+        self.by_kind = {}  # "code" | "name" | "answer" | "question" -> [seconds]
         self.http_errors = 0
         self.timeouts = 0
         self.empty = 0
@@ -79,13 +80,14 @@ class Stats:
             self.examples.append(f"{kind}: {text[:200]}")
 
 
-async def send(session, url, sender, text, stats, timeout):
+async def send(session, url, sender, text, stats, timeout, kind):
     start = time.perf_counter()
     try:
         async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
                                 timeout=aiohttp.ClientTimeout(total=timeout)) as response:
             body = await response.json(content_type=None)
             stats.latencies.append(time.perf_counter() - start)
+            stats.by_kind.setdefault(kind, []).append(time.perf_counter() - start)
             if response.status != 200:
                 stats.problem("http_errors", f"{response.status} for {text!r}: {body}")
                 return None
@@ -105,25 +107,25 @@ async def take_quiz(session, trainee, code, urls, stats, timeout, start_delay):
     await asyncio.sleep(start_delay)
     step = 0
 
-    async def say(text):
+    async def say(text, kind):
         nonlocal step
         url = urls[step % len(urls)]  # two replicas: alternate on every message
         step += 1
-        return await send(session, url, trainee.sender, text, stats, timeout)
+        return await send(session, url, trainee.sender, text, stats, timeout, kind)
 
-    reply = await say(f"my quiz code is {code}")
+    reply = await say(f"my quiz code is {code}", "code")
     if reply is None:
         return
     if "what name" not in reply.lower():
         trainee.problems.append(f"after the code: {reply[:160]!r}")
-    reply = await say(trainee.name)
+    reply = await say(trainee.name, "name")
     if reply is None:
         return
     if not SCENARIO.search(reply):
         trainee.problems.append(f"after the name {trainee.name!r}: {reply[:160]!r}")
         return
     for k, answer in enumerate(trainee.answers):
-        reply = await say(answer)
+        reply = await say(answer, "answer")
         if reply is None:
             return
         trainee.already_notes += ALREADY in reply
@@ -134,7 +136,7 @@ async def take_quiz(session, trainee, code, urls, stats, timeout, start_delay):
             trainee.problems.append(f"answer {k + 1} ({answer!r}): {reply[:160]!r}")
             return
         if k + 1 in trainee.question_after and k + 1 < trainee.turns:
-            await say(random.choice(QUESTIONS))
+            await say(random.choice(QUESTIONS), "question")
 
 
 def percentile(values, p):
@@ -212,6 +214,11 @@ async def run_mode(label, urls, args, store, run_tag):
     if ms:
         print(f"   latency ms  p50 {percentile(ms, 50):.0f}  p95 {percentile(ms, 95):.0f}  "
               f"p99 {percentile(ms, 99):.0f}  max {max(ms):.0f}  mean {statistics.mean(ms):.0f}")
+        for kind in ("code", "name", "answer", "question"):
+            values = [x * 1000 for x in stats.by_kind.get(kind, [])]
+            if values:
+                print(f"      {kind:9s} n={len(values):4d}  p50 {percentile(values, 50):.0f}  "
+                      f"p95 {percentile(values, 95):.0f}  p99 {percentile(values, 99):.0f}")
     print(f"   errors {errors}  (http {stats.http_errors}, timeouts {stats.timeouts}, empty replies {stats.empty}, "
           f"unexpected replies {len(flow_problems)}, cut off by --max-seconds {len(pending)}, "
           f"client crashes {len(crashed)}); trainees not finished {unfinished}")
