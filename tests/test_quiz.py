@@ -274,3 +274,20 @@ def test_quiz_code_regexes_in_nlu_data_agree_with_find_code():
         assert extracted(text) and quiz.find_code(text), text
     for text in ("what can non-peer staff do?", "quizzes", "start a quiz on boundaries", "Is it ok for a peer?"):
         assert not extracted(text) and quiz.find_code(text) is None, text
+
+
+def test_every_annotated_quiz_code_is_found_by_the_regexes_and_find_code():
+    import re
+    import yaml
+    from bot import PROJECT_ROOT
+
+    with open(PROJECT_ROOT / "data/nlu/quiz.yml", encoding="utf-8") as f:
+        nlu = yaml.safe_load(f)["nlu"]
+    examples = next(i["examples"] for i in nlu if i.get("intent") == "enter_quiz_code")
+    patterns = [line[2:] for line in next(i["examples"] for i in nlu if i.get("regex") == "quiz_code").splitlines()
+                if line.startswith("- ")]
+    codes = re.findall(r"\[([^\]]+)\]\(quiz_code\)", examples)
+    assert len(codes) > 30
+    for code in codes:
+        assert any(re.fullmatch(p, code, re.IGNORECASE) for p in patterns), code
+        assert quiz.find_code(code) == (code[:3] + "-" + code[-4:]).upper(), code
