@@ -9,11 +9,13 @@ from bot import CONTENT_DIR, sources
 RETRIEVAL_INTENT = "faq"
 
 # Below these we say "I'm not sure" instead of answering. Measured with bench/nlu_accuracy.py
-# on tests/nlu/heldout.yml (148 FAQ phrasings) for two trained models: every wrong topic pick
-# had selector confidence <= 0.38 (median ~0.3), right picks a median of ~0.8. At 0.40 no
-# held-out question got a wrong answer, at the cost of 6-11% of right answers turning into
-# an honest "not sure" with topic buttons; a ratio-to-runner-up rule did not separate better.
-# Off-topic text misfiled as `faq` scored <= 0.16, so it is never answered either.
+# on tests/nlu/heldout.yml (~150 FAQ phrasings) over four trainings: right picks have a
+# median selector confidence of ~0.8, wrong picks ~0.3. At 0.40, 0-3 held-out questions per
+# model still got a wrong topic (near-identical rows, e.g. the two "diagnosis" rows of the
+# Is/Is Not table, up to 0.66) and 6-11% of right answers became an honest "not sure" with
+# topic buttons; 0.50 cost twice as many right answers for at most one fewer wrong one.
+# Off-topic text misfiled as `faq` scored <= 0.16, so it is never answered. A
+# ratio-to-runner-up rule did not separate right from wrong better.
 MIN_INTENT_CONFIDENCE = 0.45  # same as FallbackClassifier, for parses that reach the action
 MIN_SELECTOR_CONFIDENCE = 0.40
 
