@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 RASA := .venv/bin/rasa
 
-.PHONY: help setup train chat serve serve-agency test unit validate e2e bench clean
+.PHONY: help setup train chat serve serve-agency test unit validate e2e bench bench-load clean
 
 help:
 	@echo "make chat   - set up if needed, train if data changed, chat in the terminal"
@@ -40,8 +40,12 @@ e2e: train
 test: setup
 	@bash scripts/test.sh
 
+# bench/load.py starts its own servers and takes minutes: `make bench-load`.
 bench: train
-	@for f in bench/*.py; do echo "== $$f"; .venv/bin/python $$f || exit 1; done
+	@for f in $$(ls bench/*.py | grep -v load.py); do echo "== $$f"; .venv/bin/python $$f || exit 1; done
+
+bench-load: train
+	.venv/bin/python bench/load.py
 
 clean:
 	rm -rf models results .rasa

@@ -24,7 +24,8 @@ require_free_port() {
 start_action_server() {
   require_free_port "$ACTION_PORT" "action server" ACTION_PORT
   # rasa_sdk binds 0.0.0.0 unless told otherwise; the action server has no authentication.
-  SANIC_HOST=127.0.0.1 .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" --quiet \
+  # Rasa reuses idle connections to it for 15 s, so they must outlive Sanic's 5 s default.
+  SANIC_HOST=127.0.0.1 SANIC_KEEP_ALIVE_TIMEOUT=${SANIC_KEEP_ALIVE_TIMEOUT:-75} .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" --quiet \
     >"${ACTION_LOG:-var/actions.log}" 2>&1 &
   pids+=($!)
   wait_for_http "http://127.0.0.1:$ACTION_PORT/health" 60 "action server"

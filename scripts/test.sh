@@ -20,3 +20,9 @@ step "held-out NLU examples (tests/nlu/heldout.yml)"
 
 step "dialogue tests (e2e stories with the action server)"
 bash scripts/e2e.sh
+
+step "web chat in a real browser (headless Chromium + Playwright)"
+bash scripts/browser_test.sh
+
+step "agency profile: hostile input and restart on PostgreSQL + Redis"
+bash scripts/agency_test.sh
