@@ -143,7 +143,16 @@ class ValidateTraineeForm(FormValidationAction):
     def name(self):
         return "validate_trainee_form"
 
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+        # "stop" ends the form (action_begin_assignment then cancels). The slot takes any
+        # text, because NLU sometimes reads a name as the stop intent.
+        if quiz.is_cancel(tracker.latest_message.get("text", "")):
+            return []
+        return domain_slots
+
     def validate_trainee_name(self, value, dispatcher, tracker, domain):
+        if quiz.is_cancel(value if isinstance(value, str) else ""):
+            return {"trainee_name": None}
         name, problem = quiz.clean_name(value if isinstance(value, str) else "")
         if problem:
             dispatcher.utter_message(text=problem)

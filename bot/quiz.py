@@ -181,6 +181,14 @@ _NOT_NAME_WORDS = {"quiz", "start", "stop", "skip", "repeat", "help", "please", 
 MAX_NAME_LENGTH = 80
 
 
+_CANCEL = re.compile(r"^\s*(stop|cancel|quit|exit|never ?mind|forget it)\b[\w\s]{0,20}[.!]?\s*$", re.I)
+
+
+def is_cancel(text: str) -> bool:
+    """A short 'stop' / 'cancel' / 'never mind' typed where a name was asked for."""
+    return bool(_CANCEL.match(text or ""))
+
+
 def clean_name(text: str):
     """(name, None) for a plausible person's name, else (None, message saying why not)."""
     name = re.sub(r"\s+", " ", (text or "")).strip().strip(".!")
@@ -492,6 +500,8 @@ def begin_assignment(get_store, code, name, bank, previous=None) -> Turn:
     """Start or resume the trainee's attempt and show its first unanswered item."""
     from bot.store import StoreError
 
+    if not name or is_cancel(name):  # the trainee cancelled at the name question
+        return stop(previous, bank)
     if not code:
         return Turn(previous, [_msg("I don't have a quiz code for you yet: please type the code your "
                                     "trainer gave you (it looks like BND-7K4Q).")])

@@ -1,4 +1,5 @@
 """Quiz actions (actions/quiz.py) with rasa_sdk Trackers, the real task bank and a temp SQLite store."""
+import asyncio
 import json
 
 import pytest
@@ -303,10 +304,24 @@ def test_name_question_names_the_assignment():
                                '(First and last name is best; say "stop" to cancel.)']
 
 
-def test_skip_while_asked_for_a_name_explains_the_name_is_needed():
+def test_stop_at_the_name_question_ends_the_form_and_a_name_read_as_stop_does_not():
+    def required(text):
+        tracker = make_tracker(text, "stop", active_loop={"name": "trainee_form"})
+        return asyncio.run(ValidateTraineeForm().required_slots(["trainee_name"], None, tracker, DOMAIN))
+
+    assert required("stop") == [] and required("never mind") == [] and required("cancel please") == []
+    assert required("Fatima Smith") == ["trainee_name"]
+    events, messages = validate_name("stop")
+    assert slot(events, "requested_slot") is None and messages == []
+    events, messages = validate_name("skip")
+    assert slot(events, "trainee_name") is None and "name" in messages[0]["text"]
+
+
+def test_begin_assignment_without_a_name_cancels():
     state = {"status": "pending", "mode": "assignment", "code": "BND-7K4Q", "title": "Week 1 roles", "seen": []}
-    events, messages = run_action(ActionSkip(), make_tracker("skip", "skip", slots={"quiz": state}))
-    assert events == [] and "can't be skipped" in messages[0]["text"]
+    events, messages = run_action(ActionBeginAssignment(), make_tracker("stop", "stop", slots={
+        "quiz": state, "quiz_code": "BND-7K4Q", "trainee_name": "stop"}))
+    assert slot(events, "quiz")["status"] == "stopped" and messages[0]["text"].startswith("OK, cancelled.")
 
 
 def test_action_server_registers_every_quiz_action_of_the_domain():
