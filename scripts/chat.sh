@@ -7,5 +7,7 @@ mkdir -p var
 trap stop_all EXIT
 echo "==> starting the action server on 127.0.0.1:$ACTION_PORT"
 start_action_server
-echo "==> loading the model (about a minute); type /stop to quit"
+echo "==> loading the model (about half a minute); type /stop to quit"
+# Library deprecation warnings and TensorFlow start-up chatter are noise in a chat window.
+export PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=2
 .venv/bin/rasa shell --quiet --endpoints "$(endpoints_for_port endpoints.yml)"
