@@ -4,21 +4,15 @@ Registered in credentials.yml as `web.channel.WebChatInput:`; `rasa run` puts th
 project root on sys.path, so `web` imports from there. Everything is served from the
 Rasa server's own origin (http://127.0.0.1:5005/chat/), so the page needs no CORS.
 """
-import logging
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from web.input_guard import (
-    FAILED_REPLY, NO_REPLY, TOO_FAST_REPLY, WHAT_CAN_YOU_DO,
-    SenderRateLimit, bot_messages, check, check_sender,
-)
-
-logger = logging.getLogger(__name__)
+from web.input_guard import SenderRateLimit, check, read_body, respond
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Only these files are served: no path from the request ever reaches the file system.
@@ -84,33 +78,14 @@ class WebChatInput(InputChannel):
 
         @chat.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            try:
-                body = request.json
-            except Exception:  # sanic raises on a body that is not JSON
-                body = None
-            if not isinstance(body, dict):
-                return bad_request("expected a JSON object with 'sender' and 'message'")
-            sender = body.get("sender")
-            problem = check_sender(sender)
+            body, problem = read_body(request)
             if problem:
                 return bad_request(problem)
+            sender = body["sender"]
             if body.get("start") is True:
-                text = GREETING
+                text, refusal = GREETING, None
             else:
                 text, refusal = check(body.get("message"))
-                if refusal:
-                    return response.json(bot_messages(sender, refusal, WHAT_CAN_YOU_DO))
-            if not self.rate_limit.allow(sender):
-                return response.json(bot_messages(sender, TOO_FAST_REPLY))
-
-            collector = CollectingOutputChannel()
-            try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
-            except Exception:
-                logger.exception("webchat: failed on a message from %r", sender)
-                return response.json(bot_messages(sender, FAILED_REPLY), status=500)
-            if not collector.messages:
-                return response.json(bot_messages(sender, NO_REPLY, WHAT_CAN_YOU_DO))
-            return response.json(collector.messages)
+            return await respond(on_new_message, self.rate_limit, self.name(), sender, text, refusal)
 
         return chat

@@ -123,6 +123,43 @@ def bot_messages(sender: Text, text: Text, buttons: Optional[List[Dict]] = None)
     return [message]
 
 
+def read_body(request: Request) -> Tuple[Optional[Dict], Optional[Text]]:
+    """(body, None) for a JSON object with a usable sender id, else (None, why not)."""
+    try:
+        body = request.json
+    except Exception:  # sanic raises on a body that is not JSON
+        body = None
+    if not isinstance(body, dict):
+        return None, "expected a JSON object with 'sender' and 'message'"
+    problem = check_sender(body.get("sender"))
+    return (None, problem) if problem else (body, None)
+
+
+async def respond(on_new_message: Callable[[UserMessage], Awaitable[Any]], rate_limit: SenderRateLimit,
+                  channel: Text, sender: Text, text: Optional[Text], refusal: Optional[Text]) -> HTTPResponse:
+    """The HTTP reply to one checked message: the refusal, a slow-down, or the assistant's
+    messages (never an empty list). Shared by the REST and web chat channels."""
+    if refusal:
+        return response.json(bot_messages(sender, refusal, WHAT_CAN_YOU_DO))
+    if not rate_limit.allow(sender):
+        return response.json(bot_messages(sender, TOO_FAST_REPLY))
+    # Client-sent metadata and input_channel are not passed on: nothing here uses
+    # them, and they would be stored with every event in the tracker store.
+    collector = CollectingOutputChannel()
+    try:
+        await on_new_message(UserMessage(text, collector, sender, input_channel=channel))
+    except asyncio.CancelledError:
+        logger.error("%s: timed out on a message from %r", channel, sender)
+        return response.json(bot_messages(sender, FAILED_REPLY), status=503)
+    except Exception:
+        logger.exception("%s: failed on a message from %r", channel, sender)
+        return response.json(bot_messages(sender, FAILED_REPLY), status=500)
+    if not collector.messages:
+        logger.warning("%s: the assistant said nothing to %r; sent NO_REPLY", channel, sender)
+        return response.json(bot_messages(sender, NO_REPLY, WHAT_CAN_YOU_DO))
+    return response.json(collector.messages)
+
+
 class GuardedRestInput(RestInput):
     """The `rest` channel (same name and URL) with check() and a per-sender rate limit."""
 
@@ -146,39 +183,13 @@ class GuardedRestInput(RestInput):
 
         @guarded.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            try:
-                body = request.json
-            except Exception:  # sanic raises on a body that is not JSON
-                body = None
-            if not isinstance(body, dict):
-                return response.json({"error": "expected a JSON object with 'sender' and 'message'"},
-                                     status=400)
-            sender = body.get("sender")
-            problem = check_sender(sender)
+            body, problem = read_body(request)
             if problem:
                 return response.json({"error": problem}, status=400)
+            sender = body["sender"]
 
             text, refusal = check(body.get("message"))
-            if refusal:
-                return response.json(bot_messages(sender, refusal, WHAT_CAN_YOU_DO))
-            if not self.rate_limit.allow(sender):
-                return response.json(bot_messages(sender, TOO_FAST_REPLY))
-
-            # Client-sent metadata and input_channel are not passed on: nothing here uses
-            # them, and they would be stored with every event in the tracker store.
-            collector = CollectingOutputChannel()
-            try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
-            except asyncio.CancelledError:
-                logger.error("guarded rest: timed out on a message from %r", sender)
-                return response.json(bot_messages(sender, FAILED_REPLY), status=503)
-            except Exception:
-                logger.exception("guarded rest: failed on a message from %r", sender)
-                return response.json(bot_messages(sender, FAILED_REPLY), status=500)
-            if not collector.messages:
-                logger.warning("guarded rest: the assistant said nothing to %r; sent NO_REPLY", sender)
-                return response.json(bot_messages(sender, NO_REPLY, WHAT_CAN_YOU_DO))
-            return response.json(collector.messages)
+            return await respond(on_new_message, self.rate_limit, self.name(), sender, text, refusal)
 
         return guarded
 
