@@ -14,7 +14,11 @@ def main(argv=None) -> int:
 
     p = sub.add_parser("build-pipeline", help="build the spaCy pipeline to var/spacy_en (set-up does this)")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--check", action="store_true", help="exit 1 unless the pipeline is built")
     p.set_defaults(run=_build_pipeline)
+
+    p = sub.add_parser("model-info", help="the meaning model's provenance, and a test embedding")
+    p.set_defaults(run=_model_info)
 
     for module in CLI_MODULES:
         importlib.import_module(module).register_cli(sub)
@@ -25,11 +29,29 @@ def main(argv=None) -> int:
 def _build_pipeline(args) -> int:
     from bot import nlp
 
-    if nlp.is_built():
-        return 0
-    path = nlp.build()
-    if not args.quiet:
-        print(f"built spaCy pipeline at {path}")
+    if args.check:
+        return 0 if nlp.is_built() else 1
+    if not nlp.is_built():
+        path = nlp.build()
+        if not args.quiet:
+            print(f"built spaCy pipeline at {path}")
+    _model_info(args)
+    return 0
+
+
+def _model_info(args) -> int:
+    """Loads the meaning model once (checking its hash) so a broken install fails at set-up."""
+    import time
+
+    from bot import embedding
+
+    start = time.perf_counter()
+    vector = embedding.embed_one("A peer supporter shares lived experience.")
+    if not getattr(args, "quiet", False):
+        for key, value in embedding.info().items():
+            print(f"{key}: {value}")
+        print(f"loaded and embedded one sentence in {time.perf_counter() - start:.2f}s "
+              f"(norm {float((vector ** 2).sum()) ** 0.5:.3f})")
     return 0
 
 
