@@ -26,7 +26,7 @@ from sqlalchemy.types import TypeDecorator
 from bot import VAR_DIR
 
 # The Alembic revision this code expects; tests check it is the head of bot/migrations.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 PREFIX_LETTERS = set("ABCDEFGHJKMNPQRSTUVWXYZ")
@@ -34,6 +34,7 @@ MAX_NAME = 80
 MAX_TITLE = 200
 MAX_ANSWER = 2000  # chat messages can be 100 kB; keep what a trainer would read
 MAX_LENGTH = 100
+MAX_EMAIL = 254
 # A due date is inclusive everywhere on earth: it passes when the date is over at UTC-12.
 DUE_ZONE = timezone(timedelta(hours=-12))
 
@@ -151,6 +152,30 @@ class Answer(Base):
     expected = Column(String(40), nullable=False)
     correct = Column(Boolean, nullable=False)
     answered_at = Column(UTCDateTime, nullable=False)
+
+
+class Trainer(Base):
+    __tablename__ = "trainers"
+    id = Column(Integer, primary_key=True)
+    email = Column(String(MAX_EMAIL), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=True)          # argon2id; None until set
+    password_token_hash = Column(String(64), nullable=True, unique=True)  # sha256 of a one-time link token
+    password_token_expires_at = Column(UTCDateTime, nullable=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    password_set_at = Column(UTCDateTime, nullable=True)
+    last_sign_in_at = Column(UTCDateTime, nullable=True)
+
+
+class Invite(Base):
+    """A personal code for one trainee in one assignment: the code carries the name."""
+    __tablename__ = "invites"
+    __table_args__ = (UniqueConstraint("assignment_id", "name_key", name="uq_invites_assignment_name"),)
+    id = Column(Integer, primary_key=True)
+    assignment_id = Column(Integer, ForeignKey("assignments.id", ondelete="CASCADE"), nullable=False)
+    code = Column(String(16), nullable=False, unique=True)
+    trainee_name = Column(String(MAX_NAME), nullable=False)
+    name_key = Column(String(MAX_NAME * 2), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
 
 
 @dataclass
