@@ -8,8 +8,16 @@ every answer a trainee gave recorded exactly once.
     .venv/bin/python bench/load.py --start never --urls http://127.0.0.1:5005,http://127.0.0.1:5006
                                                    # against a running `make serve-agency`
 
+    .venv/bin/python bench/load.py --think 5,20    # realistic: each trainee reads and thinks 5-20 s
+                                                   # before every message (open loop)
+    .venv/bin/python bench/load.py --think 5,20 --capacity 50,100,150,200
+                                                   # largest class whose p95 stays under 1 s, per mode
+
 Each trainee: types the quiz code, a unique name, then answers `--turns` scenarios ("in role",
-"out of role", "it depends"), asking `--questions` FAQ questions in between. Loopback only;
+"out of role", "it depends"), asking `--questions` FAQ questions in between. Without --think
+they answer the instant a reply arrives (the stress test). A "busy" reply (HTTP 503 from the
+input guard's in-flight bound) is sent again after its Retry-After; latency is what the
+trainee waited in all, busy replies are counted apart. Loopback only;
 the request count and the run time are bounded (--max-seconds). A benchmark, not a test: it
 exits 0 after printing unless --strict (then errors, lost or duplicated answers exit 1), and
 skips with a message when PostgreSQL or Redis is not there.
@@ -36,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
 ANSWERS = {"in role": "in_role", "out of role": "out_of_role", "it depends": "depends"}
 QUESTIONS = ["what are the peer support values?", "what is mutuality?", "what can you do?"]
+BUSY_RETRIES = 10
 SCENARIO = re.compile(r"Scenario (\d+) of (\d+)")
 ALREADY = "already answered this one"
 
@@ -65,6 +74,7 @@ class Trainee:
         self.acknowledged = 0     # answers the assistant graded (it showed the next scenario or summary)
         self.already_notes = 0    # "you had already answered this one" replies
         self.problems = []        # unexpected replies, by step
+        self.rng = random.Random(f"{run_tag}-{index}")
 
 
 class Stats:
@@ -74,6 +84,7 @@ class Stats:
         self.http_errors = 0
         self.timeouts = 0
         self.empty = 0
+        self.busy = 0             # "busy, send again" replies (re-sent; not errors)
         self.unexpected = 0
         self.examples = []
 
@@ -86,14 +97,20 @@ class Stats:
 async def send(session, url, sender, text, stats, timeout, kind):
     start = time.perf_counter()
     try:
-        async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                                timeout=aiohttp.ClientTimeout(total=timeout)) as response:
-            body = await response.json(content_type=None)
-            stats.latencies.append(time.perf_counter() - start)
-            stats.by_kind.setdefault(kind, []).append(time.perf_counter() - start)
-            if response.status != 200:
-                stats.problem("http_errors", f"{response.status} for {text!r}: {body}")
-                return None
+        for attempt in range(BUSY_RETRIES + 1):
+            async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                                    timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+                body = await response.json(content_type=None)
+                if response.status == 503 and "Retry-After" in response.headers and attempt < BUSY_RETRIES:
+                    stats.busy += 1
+                    await asyncio.sleep(float(response.headers["Retry-After"]))
+                    continue
+                break
+        stats.latencies.append(time.perf_counter() - start)
+        stats.by_kind.setdefault(kind, []).append(time.perf_counter() - start)
+        if response.status != 200:
+            stats.problem("http_errors", f"{response.status} for {text!r}: {body}")
+            return None
     except asyncio.TimeoutError:
         stats.problem("timeouts", f"no reply within {timeout}s to {text!r}")
         return None
@@ -106,12 +123,14 @@ async def send(session, url, sender, text, stats, timeout, kind):
     return reply
 
 
-async def take_quiz(session, trainee, code, urls, stats, timeout, start_delay):
+async def take_quiz(session, trainee, code, urls, stats, timeout, start_delay, think):
     await asyncio.sleep(start_delay)
     step = 0
 
     async def say(text, kind):
         nonlocal step
+        if think and step:
+            await asyncio.sleep(trainee.rng.uniform(*think))  # reading the reply, thinking
         url = urls[step % len(urls)]  # two replicas: alternate on every message
         step += 1
         return await send(session, url, trainee.sender, text, stats, timeout, kind)
@@ -196,7 +215,8 @@ async def run_mode(label, urls, args, store, run_tag):
     started = time.perf_counter()
     async with aiohttp.ClientSession(connector=connector) as session:
         tasks = [asyncio.ensure_future(take_quiz(session, t, code, urls, stats, args.timeout,
-                                                 start_delay=args.ramp * i / max(1, args.trainees)))
+                                                 start_delay=args.ramp * i / max(1, args.trainees),
+                                                 think=args.think))
                  for i, t in enumerate(trainees)]
         done, pending = await asyncio.wait(tasks, timeout=args.max_seconds)
         for task in pending:
@@ -222,6 +242,7 @@ async def run_mode(label, urls, args, store, run_tag):
             if values:
                 print(f"      {kind:9s} n={len(values):4d}  p50 {percentile(values, 50):.0f}  "
                       f"p95 {percentile(values, 95):.0f}  p99 {percentile(values, 99):.0f}")
+    print(f"   busy replies re-sent {stats.busy}")
     print(f"   errors {errors}  (http {stats.http_errors}, timeouts {stats.timeouts}, empty replies {stats.empty}, "
           f"unexpected replies {len(flow_problems)}, cut off by --max-seconds {len(pending)}, "
           f"client crashes {len(crashed)}); trainees not finished {unfinished}")
@@ -230,8 +251,9 @@ async def run_mode(label, urls, args, store, run_tag):
           f"{sum(t.already_notes for t in trainees)}")
     for example in (stats.examples + flow_problems + [repr(c) for c in crashed])[:8]:
         print(f"   e.g. {example}")
-    return errors == 0 and lost == 0 and duplicated == 0 and wrong == 0 and recorded == expected == \
+    ok = errors == 0 and lost == 0 and duplicated == 0 and wrong == 0 and recorded == expected == \
         args.trainees * args.turns
+    return ok, (percentile(ms, 95) if ms else float("inf"))
 
 
 def services_missing():
@@ -296,8 +318,16 @@ def main(argv=None):
     parser.add_argument("--ramp", type=float, default=5, help="seconds over which trainees join")
     parser.add_argument("--max-seconds", type=float, default=900, help="cap per mode")
     parser.add_argument("--strict", action="store_true", help="exit 1 on any error, lost or duplicated answer")
+    parser.add_argument("--think", default="", help="MIN,MAX seconds each trainee waits before each message "
+                                                    "(open loop, e.g. 5,20); default none (stress test)")
+    parser.add_argument("--capacity", default="", help="class sizes to try, e.g. 50,100,150,200: reports the "
+                                                       "largest whose p95 stays under 1 s, per mode")
     args = parser.parse_args(argv)
-    if not 1 <= args.trainees <= 1000 or not 1 <= args.turns <= 20:
+    args.think = tuple(float(x) for x in args.think.split(",")) if args.think else None
+    if args.think and (len(args.think) != 2 or not 0 <= args.think[0] <= args.think[1] <= 120):
+        parser.error("--think takes MIN,MAX seconds, 0 <= MIN <= MAX <= 120")
+    sizes = [int(x) for x in args.capacity.split(",")] if args.capacity else [args.trainees]
+    if not all(1 <= n <= 1000 for n in sizes) or not 1 <= args.turns <= 20:
         parser.error("--trainees must be 1..1000 and --turns 1..20")
     urls = [u.rstrip("/") for u in args.urls.split(",") if u.strip()]
     for url in urls:
@@ -323,10 +353,23 @@ def main(argv=None):
         run_tag = int(time.time()) % 10_000_000
         asyncio.run(warm_up(urls, store, run_tag))
         ok = True
+        capacity = {}
         for n, mode in enumerate(m.strip() for m in args.modes.split(",")):
             targets = urls[:1] if mode == "one" else urls[:2]
-            ok &= asyncio.run(run_mode(f"{len(targets)} replica{'s' if len(targets) > 1 else ''}",
-                                       targets, args, store, run_tag + n))
+            label = f"{len(targets)} replica{'s' if len(targets) > 1 else ''}"
+            capacity[label] = 0
+            for k, size in enumerate(sizes):
+                args.trainees = size
+                run_ok, p95 = asyncio.run(run_mode(label, targets, args, store, run_tag + 100 * n + k))
+                ok &= run_ok
+                if p95 >= 1.0 or not run_ok:
+                    break
+                capacity[label] = size
+        if args.capacity:
+            think = f"think {args.think[0]:g}-{args.think[1]:g} s" if args.think else "no think time"
+            for label, size in capacity.items():
+                print(f"capacity ({think}, p95 < 1 s, no errors): {label}: {size} trainees "
+                      f"(tried {', '.join(map(str, sizes))})")
         return 0 if ok or not args.strict else 1
     finally:
         stop_servers(process)

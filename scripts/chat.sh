@@ -10,4 +10,4 @@ start_action_server
 echo "==> loading the model (about half a minute); type /stop to quit"
 # Library deprecation warnings and TensorFlow start-up chatter are noise in a chat window.
 export PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=2
-.venv/bin/rasa shell --quiet --endpoints "$(endpoints_for_port endpoints.yml)"
+.venv/bin/python scripts/rasa_shell.py --quiet --endpoints "$(endpoints_for_port endpoints.yml)"

@@ -13,6 +13,7 @@ with the usual socketio settings).
 import asyncio
 import inspect
 import logging
+import os
 import time
 import unicodedata
 import uuid
@@ -34,6 +35,13 @@ MAX_SENDER_CHARS = 128
 BURST = 20
 RATE = 5.0
 
+# Work in flight per replica. Two cores answer about 10-20 messages a second, so a queue
+# deeper than this only adds waiting; past it a message waits at most BUSY_WAIT seconds for
+# a slot and is then answered "busy" without being processed (the trainee sends it again;
+# nothing was recorded, so nothing is lost or counted twice).
+MAX_IN_FLIGHT = int(os.environ.get("MAX_IN_FLIGHT", "8"))
+BUSY_WAIT = float(os.environ.get("BUSY_WAIT_SECONDS", "3"))
+
 WHAT_CAN_YOU_DO = [{"title": "What can you do?", "payload": "what can you do?"}]
 EMPTY_REPLY = ("I didn't get any text in that message. Type a question about peer support "
                "work, describe a task, or ask what I can do.")
@@ -42,6 +50,8 @@ TOO_LONG_REPLY = ("That message is too long for me ({length} characters; I read 
                   "Please send one question, task or answer at a time, in a few sentences.")
 TOO_FAST_REPLY = ("You're sending messages faster than I can answer them. Please wait for my "
                   "reply, then send your next message.")
+BUSY_REPLY = ("I'm busy with a lot of messages right now. Please send that again in a moment; "
+              "nothing you sent before is lost.")
 NO_REPLY = "Sorry, I don't have an answer to that. You can ask me what I can do."
 FAILED_REPLY = ("Sorry, something went wrong on my side and I couldn't answer that. Please try "
                 "again in a moment; your earlier answers are saved.")
@@ -116,6 +126,31 @@ class SenderRateLimit:
         self.buckets = {s: (t, last) for s, (t, last) in self.buckets.items() if now - last < full_after}
 
 
+class InFlightLimit:
+    """At most `limit` messages processed at once in this process; the rest wait up to
+    `wait` seconds for a turn, then get BUSY_REPLY. Created lazily inside the event loop."""
+
+    def __init__(self, limit: int = MAX_IN_FLIGHT, wait: float = BUSY_WAIT):
+        self.limit, self.wait = limit, wait
+        self._semaphore: Optional[asyncio.Semaphore] = None
+
+    async def acquire(self) -> bool:
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.limit)
+        try:
+            await asyncio.wait_for(self._semaphore.acquire(), timeout=self.wait)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    def release(self) -> None:
+        self._semaphore.release()
+
+
+# One limit per process, shared by every channel of the replica.
+IN_FLIGHT = InFlightLimit()
+
+
 def bot_messages(sender: Text, text: Text, buttons: Optional[List[Dict]] = None) -> List[Dict]:
     message: Dict[Text, Any] = {"recipient_id": sender, "text": text}
     if buttons:
@@ -145,6 +180,9 @@ async def respond(on_new_message: Callable[[UserMessage], Awaitable[Any]], rate_
         return response.json(bot_messages(sender, TOO_FAST_REPLY))
     # Client-sent metadata and input_channel are not passed on: nothing here uses
     # them, and they would be stored with every event in the tracker store.
+    if not await IN_FLIGHT.acquire():
+        logger.warning("%s: busy, asked %r to send again", channel, sender)
+        return response.json(bot_messages(sender, BUSY_REPLY), status=503, headers={"Retry-After": "2"})
     collector = CollectingOutputChannel()
     try:
         await on_new_message(UserMessage(text, collector, sender, input_channel=channel))
@@ -154,6 +192,8 @@ async def respond(on_new_message: Callable[[UserMessage], Awaitable[Any]], rate_
     except Exception:
         logger.exception("%s: failed on a message from %r", channel, sender)
         return response.json(bot_messages(sender, FAILED_REPLY), status=500)
+    finally:
+        IN_FLIGHT.release()
     if not collector.messages:
         logger.warning("%s: the assistant said nothing to %r; sent NO_REPLY", channel, sender)
         return response.json(bot_messages(sender, NO_REPLY, WHAT_CAN_YOU_DO))
@@ -214,7 +254,13 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]],
                 await message.output_channel.send_text_message(sender, refusal)
             return
         message.text, message.metadata = text, None
-        await on_new_message(message)
+        if not await IN_FLIGHT.acquire():
+            await message.output_channel.send_text_message(sender, BUSY_REPLY)
+            return
+        try:
+            await on_new_message(message)
+        finally:
+            IN_FLIGHT.release()
 
     return handle
 
