@@ -119,7 +119,7 @@ class ActionStop(QuizAction):
 
 
 class ActionStartCodeQuiz(Action):
-    """Checks the code with the store; only a valid, open code starts the name form."""
+    """Checks the code with the store; only a valid, open shared code starts the name form."""
 
     def name(self):
         return "action_start_code_quiz"
@@ -127,7 +127,8 @@ class ActionStartCodeQuiz(Action):
     async def run(self, dispatcher, tracker, domain):
         state = tracker.get_slot("quiz")
         try:
-            turn, code = quiz.open_code(_store, _text(tracker), _entity(tracker, "quiz_code"), state)
+            # A personal code starts the quiz at once (code is None: no name to ask).
+            turn, code = quiz.open_code(_store, _text(tracker), _entity(tracker, "quiz_code"), state, bank=_bank())
         except Exception:
             logger.exception("action_start_code_quiz failed")
             dispatcher.utter_message(text=SORRY)

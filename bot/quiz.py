@@ -358,8 +358,8 @@ def stop(state, bank) -> Turn:
     state = dict(state, status="stopped")
     messages = []
     if state["mode"] == "assignment":
-        messages.append(_msg(f"OK, stopped. Your answers so far are saved. To continue later, type your "
-                             f"code {state['code']} and the same name ({state['trainee']})."))
+        messages.append(_msg(f"OK, stopped. Your answers so far are saved. To continue later, "
+                             f"{_how_to_resume(state)}."))
     else:
         messages.append(_msg("OK, quiz stopped."))
     if state["results"]:
@@ -466,9 +466,11 @@ def summary_message(state, bank) -> dict:
 # ---------------------------------------------------------------- assigned quizzes (bot.store)
 # These take the results store as an argument, so practice quizzes never touch a database.
 
-def open_code(get_store, text: str, entity_code=None, previous=None):
-    """A trainee gave a quiz code. Returns (turn, code); code is None unless the code is valid
-    and open, in which case the state is "pending" until we have the trainee's name."""
+def open_code(get_store, text: str, entity_code=None, previous=None, bank=None):
+    """A trainee gave a quiz code. Returns (turn, code); code is None unless the code is a valid,
+    open shared code, in which case the state is "pending" until we have the trainee's name.
+    A personal code (an invite) carries the name: the quiz starts or resumes at once, and code
+    is None because no name is asked."""
     from bot.store import StoreError
 
     code = entity_code or find_code(text, lenient=True)
@@ -478,6 +480,11 @@ def open_code(get_store, text: str, entity_code=None, previous=None):
         info = get_store().lookup(code)
     except StoreError as error:
         return Turn(previous, [_msg(str(error), [START_BUTTON])]), None
+    if info.get("invite_code"):
+        if bank is None:
+            from bot.tasks import tasks_by_id
+            bank = tasks_by_id()
+        return begin_assignment(get_store, info["invite_code"], info["trainee"], bank, previous), None
     due = f", due {info['due']}" if info.get("due") else ""
     text = (f"Quiz code {info['code']}: \"{info['title']}\", {info['length']} scenarios{due}. "
             f"Each answer is saved as you give it, so you can stop and come back with the same code and name.")
@@ -511,7 +518,10 @@ def begin_assignment(get_store, code, name, bank, previous=None) -> Turn:
         attempt = store.start_or_resume_attempt(code, name)
     except StoreError as error:
         return Turn(dict(previous or {}, status="stopped"), [_msg(str(error))])
-    state = assignment_quiz(info["code"], info["title"], attempt, name, bank)
+    state = assignment_quiz(info["code"], info["title"], attempt, info.get("trainee") or name, bank)
+    name = state["trainee"]
+    if info.get("invite_code"):
+        state["invite_code"] = info["invite_code"]
     done, total = len(state["results"]), len(state["items"])
     if state["status"] == "finished":
         store.finish_attempt(attempt.attempt_id)
@@ -548,6 +558,12 @@ def save(get_store, previous, turn: Turn) -> Turn:
     return turn
 
 
+def _how_to_resume(state) -> str:
+    if state.get("invite_code"):
+        return f"open your personal link again (or type your personal code {state['invite_code']})"
+    return f"type your code {state['code']} and the same name ({state['trainee']})"
+
+
 def my_result(get_store, state, bank) -> Turn:
     """The caller's own result: the attempt whose id is in their quiz state, or their practice quiz."""
     from bot.store import StoreError
@@ -560,7 +576,7 @@ def my_result(get_store, state, bank) -> Turn:
         lines = [f"{r['trainee']}, \"{r['title']}\": {r['score']} of {r['total']} right "
                  f"({r['answered']} answered)."]
         if not r.get("finished"):
-            lines.append(f"Not finished yet: type your code {state['code']} and the same name to continue.")
+            lines.append(f"Not finished yet: to continue, {_how_to_resume(state)}.")
         if r["missed"]:
             lines.append("To look at again:")
             for m in r["missed"][:10]:

@@ -8,6 +8,7 @@ Exceptions carry messages written for the person in the chat or at the CLI, so c
 show str(error) as it is.
 """
 import functools
+import hashlib
 import os
 import random
 import re
@@ -26,7 +27,7 @@ from sqlalchemy.types import TypeDecorator
 from bot import VAR_DIR
 
 # The Alembic revision this code expects; tests check it is the head of bot/migrations.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 PREFIX_LETTERS = set("ABCDEFGHJKMNPQRSTUVWXYZ")
@@ -65,6 +66,10 @@ class AttemptFinished(StoreError):
 
 class InvalidName(StoreError):
     pass
+
+
+class InviteRequired(StoreError):
+    """The name has a personal invite for this assignment: the shared code can't be used for it."""
 
 
 class DatabaseUnavailable(StoreError):
@@ -377,6 +382,8 @@ class Store:
         for _ in range(20):
             code = new_code(prefix)
             with Session(self.engine) as session:
+                if session.execute(select(Invite.id).where(Invite.code == code)).first():
+                    continue  # a personal code already has it
                 session.add(Assignment(
                     code=code, title=title, topics=topics, explicit_items=bool(item_ids), item_ids=items,
                     length=len(items), attempts_allowed=attempts_allowed, due_at=due_at, status="open",
@@ -425,6 +432,94 @@ class Store:
                 session.commit()
 
     @_database_errors
+    def reopen_assignment(self, code) -> None:
+        with Session(self.engine) as session:
+            assignment = self._get(session, code)
+            if assignment.status != "open":
+                session.execute(update(Assignment).where(Assignment.id == assignment.id)
+                                .values(status="open", closed_at=None))
+                session.commit()
+
+    @_database_errors
+    def delete_assignment(self, code) -> int:
+        """Delete an assignment with its invites, attempts and answers; returns rows deleted."""
+        with Session(self.engine) as session:
+            assignment = self._get(session, code)
+            attempt_ids = select(Attempt.id).where(Attempt.assignment_id == assignment.id)
+            rows = session.execute(delete(Answer).where(Answer.attempt_id.in_(attempt_ids))).rowcount
+            rows += session.execute(delete(Attempt).where(Attempt.assignment_id == assignment.id)).rowcount
+            rows += session.execute(delete(Invite).where(Invite.assignment_id == assignment.id)).rowcount
+            rows += session.execute(delete(Assignment).where(Assignment.id == assignment.id)).rowcount
+            session.commit()
+            return rows
+
+    @_database_errors
+    def add_invites(self, code, names) -> list:
+        """Personal codes for trainees of an assignment: [{name, code, new}], in the order given.
+        A name invited before keeps its code; duplicates in `names` (ignoring case) count once."""
+        cleaned, keys = [], set()
+        for raw in names:
+            name, key = normalise_name(raw)
+            if key not in keys:
+                keys.add(key)
+                cleaned.append((name, key))
+        if not cleaned:
+            raise InvalidName("Type at least one name to invite.")
+        with Session(self.engine) as session:
+            assignment = self._get(session, code)
+            existing = {i.name_key: i for i in session.execute(
+                select(Invite).where(Invite.assignment_id == assignment.id)).scalars()}
+            prefix = assignment.code[:3]
+            result = []
+            for name, key in cleaned:
+                if key in existing:
+                    result.append(dict(name=existing[key].trainee_name, code=existing[key].code, new=False))
+                    continue
+                for _ in range(20):
+                    candidate = new_code(prefix)
+                    taken = session.execute(select(Assignment.id).where(Assignment.code == candidate)).first() or \
+                        session.execute(select(Invite.id).where(Invite.code == candidate)).first()
+                    if not taken:
+                        break
+                else:
+                    raise StoreError("Could not find a free personal code; please try again.")
+                invite = Invite(assignment_id=assignment.id, code=candidate, trainee_name=name, name_key=key,
+                                created_at=utcnow())
+                session.add(invite)
+                session.flush()
+                existing[key] = invite
+                result.append(dict(name=name, code=candidate, new=True))
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                raise StoreError("Another trainer was inviting the same names just now; please try again.") from None
+            return result
+
+    @_database_errors
+    def invites(self, code) -> list:
+        """[{name, code, created_at}] for an assignment, in the order they were created."""
+        with Session(self.engine) as session:
+            assignment = self._get(session, code)
+            rows = session.execute(select(Invite).where(Invite.assignment_id == assignment.id)
+                                   .order_by(Invite.created_at, Invite.id)).scalars()
+            return [dict(name=i.trainee_name, name_key=i.name_key, code=i.code, created_at=i.created_at)
+                    for i in rows]
+
+    @_database_errors
+    def item_tallies(self) -> dict:
+        """item_id -> {"right": n, "answered": n} over every assignment (for the team's weak spots)."""
+        with Session(self.engine) as session:
+            rows = session.execute(select(Answer.item_id, Answer.correct, func.count())
+                                   .group_by(Answer.item_id, Answer.correct)).all()
+        tallies = {}
+        for item_id, correct, count in rows:
+            row = tallies.setdefault(item_id, {"right": 0, "answered": 0})
+            row["answered"] += count
+            row["right"] += count if correct else 0
+        return tallies
+
+    @_database_errors
     def report(self, code) -> dict:
         """Everything a trainer reads: attempts with scores, per-item counts, most-missed, all answers."""
         with Session(self.engine) as session:
@@ -470,33 +565,184 @@ class Store:
 
     @_database_errors
     def delete_trainee(self, name, code=None) -> int:
-        """Delete a trainee's attempts and answers (all assignments, or one); returns rows deleted."""
+        """Delete a trainee's attempts, answers and personal invites (all assignments, or one);
+        returns rows deleted."""
         _, key = normalise_name(name)
         with Session(self.engine) as session:
             query = select(Attempt.id).where(Attempt.name_key == key)
             if code is not None:
                 query = query.where(Attempt.assignment_id == self._get(session, code).id)
+            invites = delete(Invite).where(Invite.name_key == key)
+            if code is not None:
+                invites = invites.where(Invite.assignment_id == self._get(session, code).id)
             attempt_ids = session.execute(query).scalars().all()
-            if not attempt_ids:
-                return 0
-            answers = session.execute(delete(Answer).where(Answer.attempt_id.in_(attempt_ids))).rowcount
-            attempts = session.execute(delete(Attempt).where(Attempt.id.in_(attempt_ids))).rowcount
+            answers = attempts = 0
+            if attempt_ids:
+                answers = session.execute(delete(Answer).where(Answer.attempt_id.in_(attempt_ids))).rowcount
+                attempts = session.execute(delete(Attempt).where(Attempt.id.in_(attempt_ids))).rowcount
+            invited = session.execute(invites).rowcount
             session.commit()
-            return answers + attempts
+            return answers + attempts + invited
+
+    # ---- trainer accounts (the web app); passwords are argon2id hashes (argon2-cffi)
+
+    @_database_errors
+    def add_trainer(self, email) -> str:
+        """Create a trainer account without a password; returns the normalised email."""
+        email = normalise_email(email)
+        with Session(self.engine) as session:
+            session.add(Trainer(email=email, created_at=utcnow()))
+            try:
+                session.commit()
+            except IntegrityError:
+                raise StoreError(f"A trainer with the email {email} exists already.") from None
+        return email
+
+    @_database_errors
+    def remove_trainer(self, email) -> bool:
+        email = normalise_email(email)
+        with Session(self.engine) as session:
+            removed = session.execute(delete(Trainer).where(Trainer.email == email)).rowcount
+            session.commit()
+        return bool(removed)
+
+    @_database_errors
+    def list_trainers(self) -> list:
+        with Session(self.engine) as session:
+            rows = session.execute(select(Trainer).order_by(Trainer.email)).scalars()
+            return [dict(email=t.email, created_at=t.created_at, password_set=t.password_hash is not None,
+                         last_sign_in_at=t.last_sign_in_at) for t in rows]
+
+    @_database_errors
+    def set_password(self, email, password) -> None:
+        check_password_rules(password)
+        email = normalise_email(email)
+        with Session(self.engine) as session:
+            trainer = self._trainer(session, email)
+            trainer.password_hash = _hasher().hash(password)
+            trainer.password_set_at = utcnow()
+            trainer.password_token_hash = trainer.password_token_expires_at = None
+            session.commit()
+
+    @_database_errors
+    def issue_password_token(self, email, valid_for=timedelta(hours=24)) -> str:
+        """A one-time set-password token (only its SHA-256 is stored); a new one replaces the old."""
+        token = secrets.token_urlsafe(32)
+        with Session(self.engine) as session:
+            trainer = self._trainer(session, normalise_email(email))
+            trainer.password_token_hash = _token_hash(token)
+            trainer.password_token_expires_at = utcnow() + valid_for
+            session.commit()
+        return token
+
+    @_database_errors
+    def password_token_email(self, token):
+        """The email a valid, unused, unexpired set-password token belongs to, else None."""
+        with Session(self.engine) as session:
+            trainer = self._trainer_for_token(session, token)
+            return trainer.email if trainer else None
+
+    @_database_errors
+    def set_password_with_token(self, token, password) -> str:
+        check_password_rules(password)
+        with Session(self.engine) as session:
+            trainer = self._trainer_for_token(session, token)
+            if trainer is None:
+                raise StoreError("This set-password link is not valid any more (used, replaced or older "
+                                 "than 24 hours). Ask for a new one.")
+            trainer.password_hash = _hasher().hash(password)
+            trainer.password_set_at = utcnow()
+            trainer.password_token_hash = trainer.password_token_expires_at = None
+            session.commit()
+            return trainer.email
+
+    @_database_errors
+    def check_trainer_password(self, email, password):
+        """{id, email, password_set_at} when the password is right, else None. Unknown emails cost
+        the same hash verification, so timing does not tell which accounts exist."""
+        from argon2.exceptions import InvalidHashError, VerificationError
+
+        try:
+            email = normalise_email(email)
+        except StoreError:
+            email = None
+        password = password if isinstance(password, str) else ""
+        with Session(self.engine) as session:
+            trainer = session.execute(select(Trainer).where(Trainer.email == email)).scalar_one_or_none() \
+                if email else None
+            stored = trainer.password_hash if trainer is not None and trainer.password_hash else _dummy_hash()
+            try:
+                _hasher().verify(stored, password)
+            except (VerificationError, InvalidHashError):
+                return None
+            if trainer is None or not trainer.password_hash:
+                return None
+            if _hasher().check_needs_rehash(trainer.password_hash):
+                trainer.password_hash = _hasher().hash(password)
+            trainer.last_sign_in_at = utcnow()
+            session.commit()
+            return self._trainer_info(trainer)
+
+    @_database_errors
+    def trainer_by_id(self, trainer_id):
+        """{id, email, password_set_at} or None (removed account)."""
+        with Session(self.engine) as session:
+            trainer = session.get(Trainer, trainer_id) if isinstance(trainer_id, int) else None
+            return self._trainer_info(trainer) if trainer is not None and trainer.password_hash else None
+
+    @staticmethod
+    def _trainer_info(trainer) -> dict:
+        return dict(id=trainer.id, email=trainer.email,
+                    password_set_at=trainer.password_set_at.isoformat() if trainer.password_set_at else None)
+
+    @staticmethod
+    def _trainer(session, email) -> Trainer:
+        trainer = session.execute(select(Trainer).where(Trainer.email == email)).scalar_one_or_none()
+        if trainer is None:
+            raise StoreError(f"There is no trainer with the email {email}.")
+        return trainer
+
+    @staticmethod
+    def _trainer_for_token(session, token):
+        if not isinstance(token, str) or not 20 <= len(token) <= 100:
+            return None
+        trainer = session.execute(select(Trainer).where(
+            Trainer.password_token_hash == _token_hash(token))).scalar_one_or_none()
+        if trainer is None or trainer.password_token_expires_at is None or trainer.password_token_expires_at <= utcnow():
+            return None
+        return trainer
 
     # ---- trainee side
 
     @_database_errors
     def lookup(self, code) -> dict:
+        """The open assignment a code belongs to. For a personal code, also `trainee` (the
+        invited name) and `invite_code`; `code` is always the assignment's shared code."""
         with Session(self.engine) as session:
-            return self._describe(self._open(session, code))
+            invite = self._invite(session, code)
+            if invite is None:
+                return self._describe(self._open(session, code))
+            assignment = self._open(session, session.get(Assignment, invite.assignment_id).code)
+            return dict(self._describe(assignment), trainee=invite.trainee_name, invite_code=invite.code)
 
     @_database_errors
-    def start_or_resume_attempt(self, code, trainee_name) -> AttemptInfo:
+    def start_or_resume_attempt(self, code, trainee_name=None) -> AttemptInfo:
+        """With a personal code the invite's name is used and trainee_name is ignored. With the
+        shared code, a name that has a personal invite for this assignment is refused."""
+        with Session(self.engine) as session:
+            invite = self._invite(session, code)
+            if invite is not None:
+                code = session.get(Assignment, invite.assignment_id).code
+                trainee_name = invite.trainee_name
         name, key = normalise_name(trainee_name)
         for _ in range(5):
             with Session(self.engine) as session:
                 assignment = self._open(session, code)
+                if invite is None and session.execute(select(Invite.id).where(
+                        Invite.assignment_id == assignment.id, Invite.name_key == key)).first():
+                    raise InviteRequired(
+                        f"{name} has a personal link for \"{assignment.title}\". Please open that link "
+                        "(or type the personal code in it) to take the quiz.")
                 attempts = session.execute(
                     select(Attempt).where(Attempt.assignment_id == assignment.id, Attempt.name_key == key)
                     .order_by(Attempt.attempt_number)).scalars().all()
@@ -594,6 +840,10 @@ class Store:
                               "(codes look like BND-7K4Q).")
         return assignment
 
+    @staticmethod
+    def _invite(session, code):
+        return session.execute(select(Invite).where(Invite.code == normalise_code(code))).scalar_one_or_none()
+
     def _open(self, session, code) -> Assignment:
         assignment = self._get(session, code)
         if assignment.status == "closed":
@@ -618,6 +868,43 @@ class Store:
         return dict(code=a.code, title=a.title, length=a.length, status=status,
                     due=_due_date(a.due_at) if a.due_at else None, topics=list(a.topics),
                     attempts_allowed=a.attempts_allowed, created_at=a.created_at)
+
+
+# ---------------------------------------------------------------- trainer accounts
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 200
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def normalise_email(email) -> str:
+    text = unicodedata.normalize("NFKC", str(email or "")).strip().lower()
+    if len(text) > MAX_EMAIL or not _EMAIL.fullmatch(text) or any(not ch.isprintable() for ch in text):
+        raise StoreError(f"{str(email or '')[:60]!r} is not an email address.")
+    return text
+
+
+def check_password_rules(password) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise StoreError(f"Use a password of at least {MIN_PASSWORD} characters (a few words work well).")
+    if len(password) > MAX_PASSWORD:
+        raise StoreError(f"Use a password of at most {MAX_PASSWORD} characters.")
+
+
+@functools.lru_cache(maxsize=1)
+def _hasher():
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash():
+    return _hasher().hash(secrets.token_urlsafe(16))
+
+
+def _token_hash(token) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _due_date(due_at) -> str:

@@ -1,9 +1,12 @@
-"""Trainer commands: assign, assignments, close, report, delete-trainee, migrate.
+"""Trainer commands: assign, assignments, close, report, delete-trainee, migrate, and the
+trainer web app's accounts: add-trainer, reset-trainer, remove-trainer, trainers.
 
 SQLAlchemy is imported inside the handlers so that other `python -m bot` commands start fast.
 """
 import argparse
 import csv
+import getpass
+import os
 import sys
 import textwrap
 from datetime import date
@@ -37,6 +40,23 @@ def register_cli(sub) -> None:
     p.add_argument("name")
     p.add_argument("--code", help="only this assignment")
     p.set_defaults(run=_guard(_delete_trainee))
+
+    p = sub.add_parser("add-trainer", help="create a trainer web-app account: asks for a password on a "
+                                           "terminal, else prints a one-time set-password link (24 h)")
+    p.add_argument("email")
+    p.add_argument("--link", action="store_true", help="print a set-password link even on a terminal")
+    p.set_defaults(run=_guard(_add_trainer))
+
+    p = sub.add_parser("reset-trainer", help="print a new one-time set-password link (24 h) for a trainer")
+    p.add_argument("email")
+    p.set_defaults(run=_guard(_reset_trainer))
+
+    p = sub.add_parser("remove-trainer", help="delete a trainer account (signed-in sessions end at once)")
+    p.add_argument("email")
+    p.set_defaults(run=_guard(_remove_trainer))
+
+    p = sub.add_parser("trainers", help="list trainer accounts")
+    p.set_defaults(run=_guard(_trainers))
 
     p = sub.add_parser("migrate", help="create or upgrade the results-store schema (set-up does this)")
     p.add_argument("--quiet", action="store_true")
@@ -140,9 +160,78 @@ def _delete_trainee(args):
     deleted = Store().delete_trainee(args.name, code=args.code)
     where = f" in {args.code}" if args.code else ""
     if deleted:
-        print(f"Deleted {deleted} rows (attempts and answers) for \"{name}\"{where}.")
+        print(f"Deleted {deleted} rows (attempts, answers and personal links) for \"{name}\"{where}.")
     else:
         print(f"No records for \"{name}\"{where}. (Names are matched ignoring case and extra spaces.)")
+
+
+def trainer_url() -> str:
+    """Where trainers reach the web app (TRAINER_PUBLIC_URL behind a load balancer)."""
+    url = os.environ.get("TRAINER_PUBLIC_URL") or f"http://127.0.0.1:{os.environ.get('TRAINER_PORT', '5002')}"
+    return url.rstrip("/")
+
+
+def _print_link(store, email, why):
+    from urllib.parse import quote
+
+    token = store.issue_password_token(email)
+    print(f"{why} Send this one-time link to {email}; it sets the password and works once, for 24 hours:")
+    print(f"{trainer_url()}/trainer/set-password?token={quote(token)}")
+
+
+def _add_trainer(args):
+    from bot.store import Store, StoreError, check_password_rules
+
+    store = Store()
+    email = store.add_trainer(args.email)
+    if args.link or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        _print_link(store, email, f"Created trainer {email}.")
+        return
+    while True:
+        try:
+            password = getpass.getpass(f"Password for {email} (at least 12 characters): ")
+            check_password_rules(password)
+        except StoreError as error:
+            print(error, file=sys.stderr)
+            continue
+        except (EOFError, KeyboardInterrupt):
+            print()
+            _print_link(store, email, f"Created trainer {email} without a password.")
+            return
+        if getpass.getpass("Again: ") == password:
+            break
+        print("The two passwords are not the same; try again.", file=sys.stderr)
+    store.set_password(email, password)
+    print(f"Created trainer {email}; they can sign in at {trainer_url()}/trainer/")
+
+
+def _reset_trainer(args):
+    from bot.store import Store, normalise_email
+
+    _print_link(Store(), normalise_email(args.email), "The old password keeps working until the link is used.")
+
+
+def _remove_trainer(args):
+    from bot.store import Store, normalise_email
+
+    email = normalise_email(args.email)
+    if Store().remove_trainer(email):
+        print(f"Removed trainer {email}; their sessions end with their next request.")
+    else:
+        print(f"error: there is no trainer with the email {email}.", file=sys.stderr)
+        return 1
+
+
+def _trainers(args):
+    from bot.store import Store
+
+    rows = Store().list_trainers()
+    if not rows:
+        print("No trainer accounts. Create one with: python -m bot add-trainer you@agency.org")
+        return
+    _table(["Email", "Password set", "Last sign-in (UTC)", "Created (UTC)"],
+           [[r["email"], "yes" if r["password_set"] else "no (link pending)", _when(r["last_sign_in_at"]),
+             _when(r["created_at"])] for r in rows])
 
 
 def _migrate(args):

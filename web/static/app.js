@@ -255,10 +255,22 @@
   // Rotating a phone or opening its keyboard shrinks the log: keep the latest message in view.
   window.addEventListener("resize", scrollToEnd);
 
-  renderAll();
-  if (state.messages.length === 0) {
+  // A personal invite link (/chat/?code=BND-7K4Q) opens a fresh conversation and sends its
+  // code as the first message: the code carries the trainee's name, so none is asked.
+  const params = new URLSearchParams(window.location.search);
+  const inviteCode = (params.get("code") || "").trim().toUpperCase();
+  if (params.has("code")) window.history.replaceState(null, "", window.location.pathname);
+  if (/^[A-Z]{3}-?[A-Z0-9]{4}$/.test(inviteCode)) {
+    state = { sender: newSenderId(), messages: [] };
     saveState();
-    send({ start: true }, null);
+    renderAll();
+    send({ message: inviteCode }, inviteCode);
+  } else {
+    renderAll();
+    if (state.messages.length === 0) {
+      saveState();
+      send({ start: true }, null);
+    }
   }
   input.focus();
 })();
