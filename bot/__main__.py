@@ -5,7 +5,7 @@ import sys
 
 # Modules that add subcommands through register_cli(subparsers); they import heavy
 # libraries only inside their handlers so that `python -m bot` starts fast.
-CLI_MODULES = ("bot.store_cli", "bot.grade_cli")
+CLI_MODULES = ("bot.store_cli", "bot.grade_cli", "bot.onboarding.cli")
 
 
 def main(argv=None) -> int:
