@@ -1,0 +1,147 @@
+"""What the person typed, reduced to the task itself.
+
+"My supervisor told me to observe urine screens", "Can our peer drive Ms. R to court?",
+"I refuse to lend clients money": who asked, whether it is a question and whether it is
+negated are peeled off (and remembered), so the model sees only the task.
+"""
+import re
+from dataclasses import dataclass
+
+MAX_CHARS = 1000
+
+# Bullet marks of pasted lists and PDF text: symbol bullets, or "o", "-", "*", ">" before a space.
+BULLET = re.compile(r"^\s*(?:[\uf0b7\uf0a7\uf076\uf0d8\u2022\u25aa\u25cf\u00b7\u2023\u2043\u25e6\u2219\u27a2\u2713\u2714"
+                    r"\u25a0\u25a1\u2610\u00a7]+|[o*\-\u2013\u2014>](?=\s)|\(?\d{1,2}[.)](?=\s))\s*")
+
+
+def is_bulleted(line: str) -> bool:
+    m = BULLET.match(line or "")
+    return bool(m and m.end() > 0 and line.strip())
+
+
+def clean(text: str) -> str:
+    """One task as plain text: bullet characters, numbering and extra spaces removed."""
+    text = (text or "").replace("\u00a0", " ").replace("\u2019", "'").strip()
+    text = BULLET.sub("", text, count=1)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:MAX_CHARS]
+
+
+def task_lines(lines) -> list:
+    """The duties in pasted text, one per non-blank line, bullets cleaned. Headings are
+    skipped: in a bulleted paste (a job description) its un-bulleted short or all-caps
+    lines; in any paste, lines ending in ':' and all-caps lines of a few words."""
+    raw = [line.strip() for line in lines if line.strip()]
+    bulleted = [is_bulleted(line) for line in raw]
+    tasks = []
+    for line, has_bullet in zip(raw, bulleted):
+        text = clean(line)
+        if not text or not any(c.isalpha() for c in text):
+            continue
+        if text.endswith(":") and len(text.split()) <= 8:
+            continue
+        if not has_bullet and text.isupper() and len(text.split()) <= 8 and len(raw) > 1:
+            continue
+        if any(bulleted) and not has_bullet and len(text.split()) <= 3:
+            continue
+        tasks.append(text)
+    return tasks
+
+
+_SUBJECT = (r"(?:i|we|you|he|she|they|it|someone|staff|peers?|"
+            r"(?:a|an|the|our|my|this|that|your)\s+(?:\w+[\s-]+){0,2}?"
+            r"(?:peer|peers|coach|specialist|supporter|advocate|worker|staff|staffer|bridger|mentor|navigator))")
+_ROLE = (r"(?:(?:certified\s+)?(?:peer|recovery|wellness|lead)[\s-]*(?:support\s+)?"
+         r"(?:specialist|coach|supporter|worker|staff|advocate|mentor|bridger|navigator)?s?)")
+_ASKER = (r"(?:my|our|the|a)\s+(?:\w+\s+)?(?:supervisor|manager|boss|director|team|doctor|nurse|psychiatrist|"
+          r"clinician|counselor|counsellor|case\s*manager|agency|program|clinic|administrator|lead)"
+          r"|they|someone|management|staff|the team")
+_ASK_VERB = (r"(?:told|tells|tell|asked|asks|ask|wants|want|wanted|needs|need|expects|expect|expected|directed|"
+             r"instructed|assigned|pressured|pushed|is making|made|makes|would like|requires|required)")
+
+# Framing: who asks, and whether the sentence is a question. Each pattern removes a prefix.
+DIRECTED = [
+    re.compile(rf"^(?:{_ASKER})\s+(?:has\s+|have\s+|keeps?\s+)?{_ASK_VERB}\s+(?:me|us|him|her|them|"
+               rf"(?:our|the|a|my)\s+(?:\w+\s+){{0,2}}?{_ROLE})\s+(?P<neg>not\s+|never\s+)?(?:to\s+)?", re.I),
+    re.compile(rf"^(?:i|we|he|she|they|(?:our|the|a|my)\s+(?:\w+\s+){{0,2}}?{_ROLE})\s+(?:was|were|am|are|is|"
+               r"have\s+been|has\s+been|keep|keeps|get|got)\s+(?:being\s+|getting\s+)?(?:told|asked|directed|"
+               r"instructed|expected|assigned|pressured|required|supposed)\s+(?P<neg>not\s+|never\s+)?(?:to\s+)?", re.I),
+    re.compile(rf"^(?:{_ASKER})\s+{_ASK_VERB}\s+(?:that\s+)?", re.I),
+    re.compile(r"^(?:i'm|i am|we're|we are)\s+(?:being\s+)?(?:told|asked|expected|required|supposed)\s+"
+               r"(?P<neg>not\s+|never\s+)?(?:to\s+)?", re.I),
+]
+SHORT_STAFFED = re.compile(r"(?:^|,\s*|\s)(?:because|since|as)?\s*(?:we're|we are|we've been|the (?:clinic|program|"
+                           r"agency|team) is|it's|we're so)\s+(?:so\s+)?(?:short[\s-]*(?:staffed|handed)|short on \w+|"
+                           r"understaffed|swamped|behind)\s*(?:,?\s*so\b|,)?", re.I)
+QUESTION = [
+    re.compile(rf"^(?:is\s+it|would\s+it\s+be|isn't\s+it)\s+(?:ok|okay|alright|all\s+right|appropriate|fine|"
+               rf"acceptable|allowed|right|in\s+role|part\s+of\s+the\s+role)\s+(?:for|if)\s+(?:{_SUBJECT}|me|us)\s+"
+               r"(?:to\s+)?", re.I),
+    re.compile(rf"^(?:can|could|should|may|might|would|will|do|does|is|are)\s+(?:{_SUBJECT}|me|us)\s+"
+               r"(?:be\s+allowed\s+to\s+|ever\s+|also\s+|still\s+)?", re.I),
+    re.compile(r"^(?:is|are)\s+(?:it|this|that)\s+(?:in|out\s+of|within|outside)\s+(?:a\s+|the\s+)?(?:peer'?s?\s+)?"
+               r"role\s+(?:to\s+|if\s+|for\s+\w+\s+to\s+)?", re.I),
+    re.compile(r"^(?:what\s+about|how\s+about)\s+", re.I),
+]
+TRAILING_QUESTION = re.compile(r",?\s*(?:is\s+(?:that|this|it)|would\s+(?:that|this)\s+be)\s+(?:ok|okay|fine|"
+                               r"allowed|in\s+role|out\s+of\s+role|appropriate)(?:\s+for\s+(?:a|our|the)\s+\w+)?$", re.I)
+LEADING_SUBJECT = re.compile(rf"^(?:{_SUBJECT})\s+(?:(?:also|often|sometimes|usually|always|just|currently)\s+)?", re.I)
+NEGATION = re.compile(
+    r"^(?:(?:do|does|did|will|would|should|must|can|could|shall|may|is|are|am|was|were|has|have|had)\s*"
+    r"(?:not|n't|never)\b|"
+    r"(?:don't|doesn't|didn't|won't|wouldn't|shouldn't|mustn't|can't|cannot|isn't|aren't|wasn't|weren't)\b|"
+    r"(?:not|never)\b|"
+    r"(?:refuse|refuses|refused|refusing|decline|declines|declined|declining|avoid|avoids|avoided|avoiding|"
+    r"say\s+no\s+to|said\s+no\s+to|push\s+back\s+on|pushed\s+back\s+on)\b)\s*(?:to\b)?\s*",
+    re.I,
+)
+# A question about a concept or a greeting, not a duty: "what is co-optation?", "hello".
+NOT_A_TASK = re.compile(
+    r"^(?:what(?:'s|\s+is|\s+are|\s+does)|who|why|define|definition|explain|"
+    r"tell\s+me\s+(?:about|more)|describe|hi|hello|hey|thanks|thank\s+you|good\s+(?:morning|afternoon|evening)|"
+    r"how\s+(?:do|does|is|are)\s+(?:peers?|recovery|peer\s+support|a\s+peer)\b)\b", re.I)
+
+
+@dataclass
+class Framing:
+    core: str                 # the task itself, framing and negation removed
+    directed: bool = False    # someone asked/told/pressured the peer to do it
+    question: bool = False
+    short_staffed: bool = False
+    negated: bool = False
+
+
+def parse_framing(text: str) -> Framing:
+    core, f = text.strip().rstrip("?.! "), Framing(core="")
+    m = TRAILING_QUESTION.search(core)
+    if m and m.start() > 0:
+        f.question, core = True, core[:m.start()]
+    if SHORT_STAFFED.search(core):
+        f.short_staffed = True
+        core = SHORT_STAFFED.sub(" ", core, count=1).strip(" ,")
+    for _ in range(3):   # framings can stack: "Is it OK if my supervisor asks me to ..."
+        changed = False
+        for pattern in DIRECTED:
+            m = pattern.match(core)
+            if m and m.end() < len(core):
+                f.directed, core, changed = True, core[m.end():], True
+                f.negated ^= bool(m.groupdict().get("neg"))
+        for pattern in QUESTION:
+            m = pattern.match(core)
+            if m and m.end() < len(core):
+                f.question, core, changed = True, core[m.end():], True
+        if not changed:
+            break
+    m = LEADING_SUBJECT.match(core)
+    if m and m.end() < len(core):
+        core = core[m.end():]
+    m = NEGATION.match(core)
+    if m and m.end() < len(core):
+        f.negated, core = not f.negated, core[m.end():]
+    f.core = core.strip(" ,")
+    return f
+
+
+def is_concept_question(text: str) -> bool:
+    """A question about an idea, or small talk, rather than a described duty."""
+    return bool(NOT_A_TASK.match(text.strip()))

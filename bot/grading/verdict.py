@@ -1,0 +1,126 @@
+"""grade(text) -> Verdict: which principles a task touches, and what follows from them.
+
+1. Framing is peeled off (bot.grading.framing); a concept question or small talk, or text
+   unlike anything the grader knows, is "not a task".
+2. The task's embedding is compared with every principle's examples (similarity) and fed
+   to the classifier trained on the task bank's train split and the examples (bot.grading.model).
+3. The decision:
+   - an out-of-role principle touched at OUT_OF_ROLE_FIRES or above means the answer is
+     never "in role": out of role, or "depends" naming both sides when the classifier
+     reads it as in role and an in-role principle matches better (conflicting signals);
+   - a depends principle that is the best match, or a classifier "depends", gives
+     "depends" with what it depends on;
+   - otherwise the classifier's verdict, explained by the best principle of that side,
+     or by the nearest task of the bank when that is the closer match.
+   Being told to do an out-of-role task names co-optation; declining one keeps to the role.
+"""
+from dataclasses import dataclass, field
+from typing import Optional
+
+from bot.grading.framing import Framing, clean, is_concept_question, parse_framing
+from bot.tasks import VERDICTS, tasks_by_id
+
+# Chosen by 5-fold cross-validation on the train split (bench/grader.py --cv), then checked on dev.
+OUT_OF_ROLE_FIRES = 0.62     # similarity to an out-of-role principle's example that rules out "in role"
+DEPENDS_FIRES = 0.66         # similarity to a depends principle's example that makes it "depends"
+NOT_A_TASK_BELOW = 0.30      # best similarity to anything known below this: not a task
+TASK_BETTER_BY = 0.05        # a bank task explains instead of the principle when this much closer
+
+SUPERVISOR_ADVICE = "talk it through with a peer supervisor or your supervisor"
+
+
+@dataclass
+class Verdict:
+    task: str
+    verdict: str                       # in_role | out_of_role | depends | not_a_task
+    confidence: float
+    reasons: list = field(default_factory=list)
+    sources: list = field(default_factory=list)      # citation strings
+    principle: Optional[object] = None               # the Principle that decided
+    other_principle: Optional[object] = None         # the other side, for a conflict "depends"
+    quote: Optional[dict] = None                     # {doc, section, quote}
+    instead: Optional[str] = None
+    matched_task_id: Optional[str] = None            # the bank task used, when it explained
+
+    @property
+    def is_task(self) -> bool:
+        return self.verdict != "not_a_task"
+
+    def to_json(self) -> dict:
+        """The CLI contract: verdict is in_role, out_of_role or depends; a text that is not a
+        task is reported as depends with is_task false (its first reason says so)."""
+        return {"task": self.task, "verdict": "depends" if self.verdict == "not_a_task" else self.verdict,
+                "confidence": round(float(self.confidence), 3), "reasons": list(self.reasons),
+                "sources": list(self.sources), "principle": self.principle.id if self.principle else None,
+                "quote": dict(self.quote) if self.quote else None, "is_task": self.is_task}
+
+
+def grade(text: str, model=None) -> Verdict:
+    from bot.grading import model as grading_model
+
+    task_text = clean(text)
+    framing = parse_framing(task_text) if task_text else Framing(core="")
+    core = framing.core or task_text
+    if not core or not any(c.isalpha() for c in core) or is_concept_question(core):
+        return _not_a_task(task_text)
+    model = model or grading_model.load()
+    scores = model.score(grading_model.embed_task(task_text))
+    if scores.top_similarity < NOT_A_TASK_BELOW:
+        return _not_a_task(task_text)
+    return decide(task_text, framing, scores)
+
+
+def best_by_side(scores) -> dict:
+    best = {}
+    for sim, p in scores.principles:
+        if p.side not in best:
+            best[p.side] = (sim, p)
+    return best
+
+
+def nearest_task(scores, verdict: str):
+    for sim, item in scores.neighbours:
+        if item.kind == "task" and item.verdict == verdict:
+            return sim, tasks_by_id().get(item.ref)
+    return 0.0, None
+
+
+def decide_label(scores) -> tuple:
+    """(verdict, deciding principle, other principle or None): the decision rules alone."""
+    best = best_by_side(scores)
+    s_out, out_p = best.get("out_of_role", (0.0, None))
+    s_in, in_p = best.get("in_role", (0.0, None))
+    s_dep, dep_p = best.get("depends", (0.0, None))
+    model_says = max(scores.probs, key=scores.probs.get)
+    if s_out >= OUT_OF_ROLE_FIRES:
+        if model_says == "in_role" and s_in > s_out:
+            return "depends", in_p, out_p
+        return "out_of_role", out_p, None
+    if s_dep >= DEPENDS_FIRES and s_dep >= max(s_in, s_out):
+        return "depends", dep_p, None
+    if model_says == "depends":
+        return "depends", dep_p, None
+    return model_says, (out_p if model_says == "out_of_role" else in_p), None
+
+
+def decide(task_text: str, framing: Framing, scores) -> Verdict:
+    from bot.grading import reply
+
+    verdict, principle, other = decide_label(scores)
+    best = best_by_side(scores)
+    p_sim = best.get(principle.side, (0.0, None))[0] if principle else 0.0
+    confidence = scores.probs[verdict] if max(scores.probs, key=scores.probs.get) == verdict else p_sim
+    t_sim, task = nearest_task(scores, verdict)
+    use_task = task is not None and other is None and t_sim > p_sim + TASK_BETTER_BY
+    if framing.negated:
+        return reply.negated(task_text, verdict, principle, task if use_task else None, confidence)
+    return reply.compose(task_text, verdict, principle, other, task if use_task else None, confidence, framing)
+
+
+def _not_a_task(task_text: str) -> Verdict:
+    from bot.grading import reply
+
+    return reply.not_a_task(task_text)
+
+
+__all__ = ["Verdict", "grade", "decide", "decide_label", "VERDICTS"]
