@@ -445,8 +445,8 @@ class Store:
         """Delete an assignment with its invites, attempts and answers; returns rows deleted."""
         with Session(self.engine) as session:
             assignment = self._get(session, code)
-            attempt_ids = select(Attempt.id).where(Attempt.assignment_id == assignment.id)
-            rows = session.execute(delete(Answer).where(Answer.attempt_id.in_(attempt_ids))).rowcount
+            attempt_ids = session.execute(select(Attempt.id).where(Attempt.assignment_id == assignment.id)).scalars().all()
+            rows = session.execute(delete(Answer).where(Answer.attempt_id.in_(attempt_ids))).rowcount if attempt_ids else 0
             rows += session.execute(delete(Attempt).where(Attempt.assignment_id == assignment.id)).rowcount
             rows += session.execute(delete(Invite).where(Invite.assignment_id == assignment.id)).rowcount
             rows += session.execute(delete(Assignment).where(Assignment.id == assignment.id)).rowcount

@@ -54,3 +54,26 @@ stop_all() {
   done
   pids=()
 }
+
+# The trainer web app (python -m trainer) on 127.0.0.1:$TRAINER_PORT. Not fatal: when the port
+# is taken or the app fails, the chat servers still start (TRAINER_PORT=off skips it).
+start_trainer_app() {  # log file
+  TRAINER_PORT=${TRAINER_PORT:-5002}
+  [ "$TRAINER_PORT" = off ] && return 0
+  if ! port_free "$TRAINER_PORT"; then
+    echo "warning: port $TRAINER_PORT is in use, so the trainer web app is not started (set TRAINER_PORT=<other port>)" >&2
+    return 0
+  fi
+  TRAINER_PORT=$TRAINER_PORT RASA_PORT=${RASA_PORT:-5005} .venv/bin/python -m trainer >"$1" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  if wait_for_http "http://127.0.0.1:$TRAINER_PORT/trainer/sign-in" 60 "trainer web app (log $1)"; then
+    echo "==> trainer app ready: http://127.0.0.1:$TRAINER_PORT/trainer/  (accounts: python -m bot add-trainer EMAIL)"
+  else
+    echo "warning: the trainer web app did not start; see $1" >&2
+    kill "$pid" 2>/dev/null || true
+    local kept=() p
+    for p in "${pids[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
+    pids=("${kept[@]}")
+  fi
+}

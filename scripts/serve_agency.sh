@@ -10,6 +10,7 @@
 #   REDIS_HOST=127.0.0.1 REDIS_PORT=6379 REDIS_DB=1 REDIS_PASSWORD=
 #   ACTION_PORT=5055  RASA_PORTS="5005 5006"  RASA_INTERFACE=127.0.0.1
 #   RASA_CORS               allowed browser origin(s) for other sites' pages (default none)
+#   TRAINER_PORT=5002 TRAINER_SECRET TRAINER_HTTPS TRAINER_CHAT_URL TRAINER_PUBLIC_URL   the trainer app
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -87,6 +88,9 @@ for port in $RASA_PORTS; do
   wait_for_http "http://127.0.0.1:$port/" 300 "Rasa replica on port $port (log var/rasa-$port.out)"
   echo "==> Rasa replica ready: POST http://$RASA_INTERFACE:$port/webhooks/rest/webhook"
 done
+# The trainer web app (one process is enough; sign-in rate limits live in its memory). Put it
+# behind the same load balancer under /trainer/ (docs/agency.md).
+start_trainer_app "${TRAINER_LOG:-var/trainer-agency.log}"
 echo "==> agency profile running (Ctrl-C stops all)"
 set +e
 wait -n "${pids[@]}"

@@ -33,9 +33,17 @@ templates.env.globals["csrf_field"] = CSRF_FIELD
 templates.env.globals["prefix"] = PREFIX
 
 
-def chat_url() -> str:
-    """The web chat page trainees open; invite links add ?code=..."""
-    return os.environ.get("TRAINER_CHAT_URL") or f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/chat/"
+def chat_url(request) -> str:
+    """The web chat page trainees open (invite links add ?code=...): TRAINER_CHAT_URL; else,
+    when the app is reached directly on its port, the chat on RASA_PORT of the same host; else
+    (behind the load balancer, which also serves /chat/) /chat/ on the same origin."""
+    configured = os.environ.get("TRAINER_CHAT_URL")
+    if configured:
+        return configured
+    url = request.url
+    if url.port is not None and str(url.port) == os.environ.get("TRAINER_PORT", "5002"):
+        return f"{url.scheme}://{url.hostname}:{os.environ.get('RASA_PORT', '5005')}/chat/"
+    return f"{url.scheme}://{url.netloc}/chat/"
 
 
 # ---------------------------------------------------------------- helpers
@@ -236,10 +244,10 @@ async def assignment_page(request):
         return render(request, "not_found.html", status_code=404)
     invites = await db(store.invites, report["assignment"]["code"])
     bank = bank_of(request)
-    rows = results.trainee_rows(report, invites, chat_url())
+    rows = results.trainee_rows(report, invites, chat_url(request))
     items = results.item_rows(report, bank)
     return render(request, "assignment.html", a=report["assignment"], rows=rows, items=items,
-                  summary=results.summary(rows, invites), chat_url=chat_url(),
+                  summary=results.summary(rows, invites), chat_url=chat_url(request),
                   score_chart=charts.score_distribution(rows), item_chart=charts.item_difficulty(items),
                   error=None)
 
