@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components (the only Rasa code outside actions/ and web/)."""
