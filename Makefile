@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 RASA := .venv/bin/rasa
 
-.PHONY: help setup train chat serve serve-agency test unit validate e2e bench bench-load clean
+.PHONY: help setup train chat serve serve-agency test unit validate e2e bench bench-load bench-latency clean
 
 help:
 	@echo "make chat   - set up if needed, train if data changed, chat in the terminal"
@@ -40,12 +40,18 @@ e2e: train
 test: setup
 	@bash scripts/test.sh
 
-# bench/load.py starts its own servers and takes minutes: `make bench-load`.
+# bench/load.py and bench/latency.py start their own servers and take minutes:
+# `make bench-load` (100 trainees with think time, then the no-pause stress run) and
+# `make bench-latency` (per-message cost against a bare `rasa init` bot).
 bench: train
-	@for f in $$(ls bench/*.py | grep -v load.py); do echo "== $$f"; .venv/bin/python $$f || exit 1; done
+	@for f in $$(ls bench/*.py | grep -v -e load.py -e latency.py); do echo "== $$f"; .venv/bin/python $$f || exit 1; done
 
 bench-load: train
+	.venv/bin/python bench/load.py --think 5,20
 	.venv/bin/python bench/load.py
+
+bench-latency: train
+	.venv/bin/python bench/latency.py
 
 clean:
 	rm -rf models results .rasa
