@@ -222,3 +222,18 @@ def test_guarded_wrapper_answers_refusals_on_the_output_channel():
 def test_guarded_socketio_keeps_its_name_and_settings():
     channel = GuardedSocketIOInput.from_credentials({"session_persistence": True, "bot_message_evt": "bot_uttered"})
     assert channel.name() == "socketio" and channel.session_persistence
+
+
+def test_in_flight_limit_answers_busy_instead_of_queueing_forever():
+    from web.input_guard import InFlightLimit
+
+    async def scenario():
+        limit = InFlightLimit(limit=1, wait=0.05)
+        first = await limit.acquire()
+        second = await limit.acquire()          # the one slot is taken: gives up after 0.05 s
+        limit.release()
+        third = await limit.acquire()
+        limit.release()
+        return first, second, third
+
+    assert asyncio.run(scenario()) == (True, False, True)

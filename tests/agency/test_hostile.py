@@ -67,8 +67,15 @@ def generate(count, rng):
     return [(kind, make()) for kind, make in (kinds[i % len(kinds)] for i in range(count))]
 
 
+def is_busy(status, body):
+    """The input guard's overload answer: 503 with the polite 'send it again' message."""
+    return status == 503 and isinstance(body, list) and bool(body) and body[0].get("text") == input_guard.BUSY_REPLY
+
+
 def problems_in(status, body, message):
     """What is wrong with one reply, or None."""
+    if is_busy(status, body):
+        return None
     if status >= 500:
         return f"HTTP {status}"
     if status != 200 or not isinstance(body, list) or not body:
@@ -153,7 +160,7 @@ def test_a_thousand_hostile_messages(servers):
           f"failures {len(failures)}")
     assert not failures, f"{len(failures)} bad replies:\n{describe(failures)}"
     assert huge_seconds < 2, "an overlong message took seconds: it reached NLU"
-    assert all(status < 500 for *_, status, _, _ in results)
+    assert all(status < 500 or is_busy(status, body) for *_, status, body, _ in results)
 
 
 def test_fifty_messages_a_second_from_one_sender(servers):
