@@ -91,6 +91,11 @@ def _normalised_section(doc: str, heading: str) -> str:
     return normalise(section_text(doc, heading))
 
 
+@lru_cache(maxsize=None)
+def _normalised_lines(doc: str, start: int, end: int) -> str:
+    return normalise("\n".join(lines(doc)[start - 1:end]))
+
+
 def fragments(quote: str) -> list:
     return [normalise(f) for f in ELLIPSIS.split(quote) if normalise(f)]
 
@@ -145,8 +150,7 @@ def find(quote: str) -> list:
     """[(doc, heading)] of the innermost sections holding the quote, in document order."""
     found = []
     for doc in doc_ids():
-        hits = [s for s in sections().get(doc, ())
-                if occurs_in(quote, normalise("\n".join(lines(doc)[s["start"] - 1:s["end"]])))]
+        hits = [s for s in sections().get(doc, ()) if occurs_in(quote, _normalised_lines(doc, s["start"], s["end"]))]
         for s in hits:
             inner = any(o is not s and s["start"] <= o["start"] and o["end"] <= s["end"]
                         and (o["start"], o["end"]) != (s["start"], s["end"]) for o in hits)

@@ -111,7 +111,18 @@ def find_headings(lines: list, slides: bool) -> list:
     def repeated(k):
         return not slides and counts[lines[k].strip()] >= 2
 
+    def list_item(k):
+        """A line starting with one space near others that do (two text lines either side):
+        bullets the extraction stripped, not page starts."""
+        if not _page_start(lines[k]) or _is_all_caps(lines[k]):
+            return False
+        above = [lines[m] for m in range(k - 1, -1, -1) if lines[m].strip()][:2]
+        below = [lines[m] for m in range(k + 1, len(lines)) if lines[m].strip()][:2]
+        return any(_page_start(line) and not _is_all_caps(line) for line in above + below)
+
     def opens(k):
+        if not slides and list_item(k):
+            return False
         return (_looks_like_heading(lines[k], slides) or (not slides and _standalone_short(lines, k))) \
             and not repeated(k) and (k == 0 or blank[k - 1] or _page_start(lines[k])) \
             and (not slides or k < 2 or (blank[k - 1] and blank[k - 2]))
@@ -200,10 +211,13 @@ def find_headings(lines: list, slides: bool) -> list:
 
 def _sentence_goes_on(lines: list, k: int) -> bool:
     """The text after a would-be heading continues its sentence: the very next line is text,
-    or the next text line is a short lead-in ending in ':' ("Coaching Services, SAMHSA says:")."""
+    the next text line starts with a word ending in ':' (a run-in label), or is a short
+    lead-in ending in ':' ("Coaching Services, SAMHSA says:")."""
     if k < len(lines) and lines[k].strip():
         return True
     following = next((line.strip() for line in lines[k:] if line.strip()), "")
+    if following.split() and following.split()[0].endswith(":"):
+        return True  # "...Resiliency Peer / Specialists: Similar to CPS ..." - a run-in label
     return following.endswith(":") and len(following.split()) <= 6
 
 
