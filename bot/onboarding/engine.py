@@ -20,7 +20,6 @@ from typing import Optional
 
 from bot.onboarding import lessons as content
 from bot.quiz import VERDICT_LABELS, parse_answer
-from bot.sources import source_line
 
 NEXT = {"title": "Next", "payload": "next"}
 MORE = {"title": "Tell me more", "payload": "tell me more"}
@@ -64,6 +63,15 @@ def awaiting_answer(state, progress) -> bool:
     if not is_active(state):
         return False
     return progress.learner(state["learner_id"])["position"].get("phase") in ("pre", "check", "post")
+
+
+def pending_item(progress, state):
+    """The question waiting for an answer (see awaiting_answer)."""
+    if in_review(state):
+        return _review_item(state)[0]
+    path = _path()
+    position = progress.learner(state["learner_id"])["position"]
+    return path.items[_item_ids(path, position)[position["item"]]]
 
 
 # ---------------------------------------------------------------- reading answers
@@ -133,12 +141,12 @@ def lesson_message(path, i, j) -> dict:
     message = lesson.messages[j]
     head = f"{_lesson_heading(path, i)} ({j + 1}/{len(lesson.messages)})"
     buttons = [NEXT] + ([MORE] if message.more else []) + [STOP]
-    return _msg(f"{head}\n\n{message.text}\n\n{source_line(list(message.sources))}", buttons)
+    return _msg(f"{head}\n\n{message.text}\n\n{content.source_line(message.sources)}", buttons)
 
 
 def _message_context(path, i, j) -> dict:
     message = path.lessons[i].messages[j]
-    source = source_line(list(message.sources))
+    source = content.source_line(message.sources)
     if message.quote:
         source += f"\nThe passage: \"{' '.join(message.quote.split())}\""
     return {"title": path.lessons[i].title, "source": source, "more": message.more, "example": None, "why": None}
@@ -312,7 +320,7 @@ def tell_more(progress, state, now) -> Optional[Turn]:
         return None
     message = path.lessons[position["lesson"]].messages[position["step"]]
     text = message.more or "That's all this lesson has on this point."
-    return Turn(state, [_msg(f"{text}\n\n{source_line(list(message.sources))}", [NEXT, STOP])],
+    return Turn(state, [_msg(f"{text}\n\n{content.source_line(message.sources)}", [NEXT, STOP])],
                 _message_context(path, position["lesson"], position["step"]))
 
 

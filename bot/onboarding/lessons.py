@@ -11,7 +11,7 @@ from typing import Optional
 import yaml
 
 from bot import CONTENT_DIR
-from bot.sources import source_line
+from bot.sources import documents
 
 LESSONS_FILE = CONTENT_DIR / "lessons.yml"
 WORDS_PER_MINUTE = 200
@@ -33,7 +33,7 @@ class Item:
     principle: Optional[str] = None
 
     def source(self) -> str:
-        return source_line(list(self.sources))
+        return source_line(self.sources)
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,26 @@ class Path:
 
     def lesson_index(self, lesson_id) -> Optional[int]:
         return next((i for i, lesson in enumerate(self.lessons) if lesson.id == lesson_id), None)
+
+
+def source_line(sources) -> str:
+    """'Source: <title>, sections "A" and "B"; <title>, section "C"': each document named once."""
+    sections = {}
+    for s in sources:
+        sections.setdefault(s["doc"], [])
+        if s.get("section") and s["section"] not in sections[s["doc"]]:
+            sections[s["doc"]].append(s["section"])
+    parts = []
+    for doc, heads in sections.items():
+        title = documents()[doc]["title"]
+        quoted = [f'"{h}"' for h in heads]
+        if not quoted:
+            parts.append(title)
+        elif len(quoted) == 1:
+            parts.append(f"{title}, section {quoted[0]}")
+        else:
+            parts.append(f"{title}, sections {', '.join(quoted[:-1])} and {quoted[-1]}")
+    return "Source: " + "; ".join(parts)
 
 
 def _sources(quotes) -> tuple:
