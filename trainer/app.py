@@ -63,10 +63,10 @@ def bank_of(request) -> dict:
     return tasks_by_id()
 
 
-def render(request, name, status_code=200, **context):
+def render(request, template, status_code=200, **context):
     context.update(csrf=request.scope.get("csrf_token", ""), trainer=request.scope.get("trainer"),
                    flash=request.session.pop("flash", None) if "session" in request.scope else None)
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
 def redirect(path, flash=None, request=None):
@@ -168,7 +168,7 @@ def topic_counts() -> list:
     counts = Counter(t["topic"] for t in task_bank().values() if t["topic"])
     from bot.quiz import TOPIC_LABELS
 
-    return [dict(name=name, label=TOPIC_LABELS.get(name, name), items=n) for name, n in sorted(counts.items())]
+    return [dict(name=name, label=TOPIC_LABELS.get(name, name), count=n) for name, n in sorted(counts.items())]
 
 
 @signed_in

@@ -7,7 +7,8 @@ LEFT, RIGHT, TOP, BOTTOM = 40, 10, 14, 40
 
 
 def bar_chart(bars, max_value, title, y_label, percent=False) -> Markup:
-    """bars: [(label, value or None, tooltip)]; None draws no bar (no answers yet)."""
+    """bars: [(label, value or None, tooltip)]; a bar for each value above 0, the value written
+    above it; None (no answers yet) draws nothing."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     max_value = max(max_value, 1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
@@ -25,8 +26,11 @@ def bar_chart(bars, max_value, title, y_label, percent=False) -> Markup:
         x = LEFT + slot * i + (slot - bar_w) / 2
         if value is not None:
             h = plot_h * value / max_value
-            parts.append(f'<rect class="bar" x="{x:.1f}" y="{TOP + plot_h - h:.1f}" width="{bar_w:.1f}" '
-                         f'height="{h:.1f}" fill="#2f6f9f"><title>{escape(tooltip)}</title></rect>')
+            if value > 0:
+                parts.append(f'<rect class="bar" x="{x:.1f}" y="{TOP + plot_h - h:.1f}" width="{bar_w:.1f}" '
+                             f'height="{h:.1f}" fill="#2f6f9f"><title>{escape(tooltip)}</title></rect>')
+            parts.append(f'<text class="value" x="{x + bar_w / 2:.1f}" y="{TOP + plot_h - h - 3:.1f}" '
+                         f'text-anchor="middle" font-size="10" fill="#1f2933">{value}{"%" if percent else ""}</text>')
         parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" '
                      f'font-size="11" fill="#1f2933">{escape(label)}</text>')
     parts.append(f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="#4a5562"/>')
