@@ -5,14 +5,20 @@ from rasa_sdk.events import SlotSet
 from bot import knowledge
 
 
+def _send(dispatcher, reply) -> list:
+    dispatcher.utter_message(text=reply["text"], buttons=reply["buttons"])
+    return [SlotSet("context", reply["context"])] if reply.get("context") else []
+
+
 class ActionAnswerQuestion(Action):
+    """Questions (faq), and messages the NLU was unsure about (nlu_fallback): bot.knowledge
+    answers, offers "did you mean", quotes a passage or says the documents don't cover it."""
+
     def name(self):
         return "action_answer_question"
 
     async def run(self, dispatcher, tracker, domain):
-        reply = knowledge.reply_to_question(tracker.latest_message, tracker.get_slot("quiz"))
-        dispatcher.utter_message(text=reply["text"], buttons=reply["buttons"])
-        return [SlotSet("context", reply["context"])] if reply["context"] else []
+        return _send(dispatcher, knowledge.reply_to_question(tracker.latest_message, tracker.get_slot("quiz")))
 
 
 class ActionFollowUp(Action):
@@ -21,9 +27,8 @@ class ActionFollowUp(Action):
 
     async def run(self, dispatcher, tracker, domain):
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        reply = knowledge.follow_up(intent, tracker.get_slot("context"), tracker.get_slot("quiz"))
-        dispatcher.utter_message(text=reply["text"], buttons=reply["buttons"])
-        return []
+        return _send(dispatcher, knowledge.reply_to_follow_up(
+            intent, tracker.latest_message, tracker.get_slot("context"), tracker.get_slot("quiz")))
 
 
 class ActionNotSure(Action):

@@ -4,6 +4,8 @@ import logging
 from rasa_sdk import Action
 from rasa_sdk.events import SlotSet
 
+from bot import knowledge
+
 logger = logging.getLogger(__name__)
 
 FAILED = ("Sorry, I couldn't check that task just now. Please try again, or ask a peer "
@@ -18,6 +20,10 @@ class ActionGradeTask(Action):
         from bot.grader import chat_reply   # loads the spaCy pipeline and grader on first use
 
         text = (tracker.latest_message or {}).get("text") or ""
+        if not knowledge.is_task(text):   # a question or a situation the NLU sent here
+            reply = knowledge.reply_to_question(tracker.latest_message, tracker.get_slot("quiz"))
+            dispatcher.utter_message(text=reply["text"], buttons=reply["buttons"])
+            return [SlotSet("context", reply["context"])] if reply["context"] else []
         try:
             reply = chat_reply(text)
         except Exception:   # an action must never raise; log it and answer honestly

@@ -136,11 +136,17 @@ def pick(theme: str = None, done=()) -> dict:
     return (fresh or pool)[0]
 
 
+def scenario_named_in(text: str):
+    """The scenario whose id a button payload names (/start_rehearsal{"scenario_id": "<id>"})."""
+    found = re.search(r'"scenario_id"\s*:\s*"([a-z0-9_]+)"', text or "")
+    return scenario(found.group(1)) if found else None
+
+
 def start(text: str = "", previous=None) -> Step:
     previous = previous if isinstance(previous, dict) else {}
     done = [d for d in previous.get("done", []) if isinstance(d, str)]
     theme = theme_from_text(text)
-    sc = pick(theme, done)
+    sc = scenario_named_in(text) or pick(theme, done)
     state = {
         "scenario": sc["id"],
         "active": True,

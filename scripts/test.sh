@@ -13,8 +13,8 @@ step "rasa data validate (warnings fail)"
 step "training (skipped when nothing changed)"
 bash scripts/train.sh
 
-step "held-out NLU examples (tests/nlu/heldout.yml)"
-.venv/bin/rasa test nlu --nlu tests/nlu/heldout.yml --out results/nlu --quiet >var/nlu-test.log 2>&1 \
+step "NLU regression set (tests/nlu/regression.yml, a studied dev set)"
+.venv/bin/rasa test nlu --nlu tests/nlu/regression.yml --out results/nlu --quiet >var/nlu-test.log 2>&1 \
   || { tail -20 var/nlu-test.log; exit 1; }
 .venv/bin/python scripts/check_nlu.py results/nlu
 

@@ -2,6 +2,7 @@
 from rasa_sdk.events import SlotSet
 
 from actions.faq import ActionAnswerQuestion, ActionFollowUp, ActionNotSure
+from actions.grading import ActionGradeTask
 from bot import knowledge
 from tests.conftest import make_tracker, run_action
 
@@ -21,11 +22,39 @@ def test_answer_sets_context_and_cites_source():
     assert messages[0]["buttons"]
 
 
-def test_low_selector_confidence_is_not_answered():
-    tracker = make_tracker("something vague", "faq", response_selector=selector("peer_values", 0.12))
+def test_question_the_documents_do_not_cover_is_said_so():
+    tracker = make_tracker("What's the HCPCS code for peer support?", "faq",
+                           response_selector=selector("peer_values", 0.12))
     events, messages = run_action(ActionAnswerQuestion(), tracker)
     assert events == []
-    assert messages[0]["text"].startswith("I'm not sure")
+    assert "don't cover that" in messages[0]["text"] and "Source:" not in messages[0]["text"]
+
+
+def test_nlu_fallback_question_is_still_answered():
+    tracker = make_tracker("whats a peer bridger", "nlu_fallback", intent_confidence=0.3)
+    events, messages = run_action(ActionAnswerQuestion(), tracker)
+    assert events and events[0].get("value")["title"] == knowledge.entry("job_peer_bridger")["title"]
+
+
+def test_situation_gets_advice_and_rehearsal_button():
+    tracker = make_tracker("One of my participants asked me to be her NA sponsor. What should I say?", "faq")
+    events, messages = run_action(ActionAnswerQuestion(), tracker)
+    assert "What a peer might say" in messages[0]["text"]
+    assert messages[0]["buttons"][0]["payload"].startswith("/start_rehearsal")
+    assert events[0].get("value")["title"].startswith("Situation:")
+
+
+def test_question_sent_to_the_grader_is_answered_as_a_question():
+    tracker = make_tracker("i keep hearing 'recovery capital' in meetings, what is it?", "check_task")
+    events, messages = run_action(ActionGradeTask(), tracker)
+    assert not messages[0]["text"].startswith(("In role", "Out of role", "It depends"))
+    assert events[0].get("value")["title"] == knowledge.entry("recovery_capital")["title"]
+
+
+def test_follow_up_intent_with_a_new_subject_answers_it():
+    tracker = make_tracker("our peer keeps talking about 'mutuality' - what's that about?", "ask_more")
+    events, messages = run_action(ActionFollowUp(), tracker)
+    assert events[0].get("value")["title"] == knowledge.entry("value_mutuality")["title"]
 
 
 def test_answer_during_quiz_reminds_of_the_quiz():
@@ -41,6 +70,12 @@ def test_follow_up_reads_context_slot():
     assert "filing papers" in messages[0]["text"]
     _, messages = run_action(ActionFollowUp(), make_tracker("source?", "ask_source", slots={"context": ctx}))
     assert "Roles of Peer Providers" in messages[0]["text"]
+
+
+def test_follow_up_sets_no_context():
+    ctx = knowledge.context_for("drift_to_the_mean")
+    events, _ = run_action(ActionFollowUp(), make_tracker("tell me more", "ask_more", slots={"context": ctx}))
+    assert events == []
 
 
 def test_follow_up_with_empty_context_never_raises():

@@ -1,14 +1,15 @@
 """The knowledge base: every answer has a valid source, the NLU covers exactly its topics,
-and the reply logic (thresholds, follow-ups, fallback) behaves."""
+and the reply logic (topic, passage, situation, did-you-mean, not covered, follow-ups) behaves."""
 import re
 
 import pytest
 import yaml
 
-from bot import PROJECT_ROOT, knowledge, sources
+from bot import PROJECT_ROOT, documents, knowledge, rehearsal, sources
+from bot.knowledge import passages, routing, situations
 
 FAQ_NLU = PROJECT_ROOT / "data" / "nlu" / "faq.yml"
-HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
+REGRESSION = PROJECT_ROOT / "tests" / "nlu" / "regression.yml"
 SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 
 
@@ -71,27 +72,29 @@ def test_every_topic_has_enough_training_examples():
         assert len(examples(item["examples"])) >= 10, item["intent"]
 
 
-@pytest.mark.skipif(not HELDOUT.exists(), reason="no held-out file yet")
-def test_heldout_phrasings_are_not_in_training_data():
+def test_regression_phrasings_are_not_in_training_data():
     train = set()
     for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"):
         with open(path, encoding="utf-8") as f:
             for item in (yaml.safe_load(f) or {}).get("nlu", []):
                 train.update(e.lower() for e in examples(item.get("examples", "")))
-    with open(HELDOUT, encoding="utf-8") as f:
+    with open(REGRESSION, encoding="utf-8") as f:
         held = [e.lower() for item in yaml.safe_load(f)["nlu"] for e in examples(item["examples"])]
+    with open(PROJECT_ROOT / "tests" / "nlu" / "dev_questions.yml", encoding="utf-8") as f:
+        held += [q["question"].lower() for q in yaml.safe_load(f)["questions"]]
     assert held and not (set(held) & train)
 
 
-def test_heldout_covers_every_topic_twice():
-    with open(HELDOUT, encoding="utf-8") as f:
+def test_regression_covers_every_topic_twice():
+    with open(REGRESSION, encoding="utf-8") as f:
         counts = {item["intent"]: len(examples(item["examples"])) for item in yaml.safe_load(f)["nlu"]}
     for key in knowledge.keys():
         assert counts.get(f"faq/{key}", 0) >= 2, key
 
 
 def test_confident_answer_has_text_source_buttons_and_context():
-    reply = knowledge.reply_to_question({"intent": {"name": "faq", "confidence": 0.95},
+    reply = knowledge.reply_to_question({"text": "what is co-optation of peer staff?",
+                                         "intent": {"name": "faq", "confidence": 0.95},
                                          "response_selector": selector("value_without_cooptation")})
     assert "pressured or directed to step out of their peer role" in reply["text"]
     assert 'Source: NYS OASAS, Peer Integration and the Stages of Change Toolkit (2018), section "Peer Support Values"' in reply["text"]
@@ -112,19 +115,148 @@ def test_default_selector_key_is_understood():
     assert knowledge.selected_response(message) == ("peer_values", 0.9)
 
 
-@pytest.mark.parametrize("intent_conf, selector_conf", [(0.9, 0.1), (0.2, 0.99), (0.3, 0.3)])
-def test_low_confidence_gives_honest_not_sure(intent_conf, selector_conf):
-    reply = knowledge.reply_to_question({"intent": {"name": "faq", "confidence": intent_conf},
-                                         "response_selector": selector("peer_values", selector_conf)})
+def evidence(similarities, passage=None, unknown=(), advice=False, scenario=(None, 0.0), selector_conf=None):
+    return {"text": "a question", "chosen": None, "gibberish": False, "advice": advice,
+            "scenario": scenario, "similarities": similarities, "selector": selector_conf or {},
+            "passage": passage, "unknown": list(unknown)}
+
+
+def passage(score):
+    return passages.Passage("ct_dmhas_guideline", "Hiring Issues", "Some passage text here.", score)
+
+
+def test_decide_answers_a_clear_topic():
+    assert knowledge.decide(evidence({"value_choice": 0.9, "peer_values": 0.5})) == ("topic", "value_choice")
+
+
+def test_decide_offers_did_you_mean_for_a_middling_match():
+    limits = knowledge.THRESHOLDS
+    middling = (limits["answer"] + limits["did_you_mean"]) / 2
+    kind, keys = knowledge.decide(evidence({"value_choice": middling, "peer_values": middling - 0.01,
+                                            "evidence": 0.1}))
+    assert kind == "did_you_mean" and keys == ["value_choice", "peer_values"]
+
+
+def test_decide_quotes_a_passage_when_no_topic_fits():
+    kind, (found, also) = knowledge.decide(evidence({"value_choice": 0.3}, passage(0.95)))
+    assert kind == "passage" and found.score == 0.95 and also == []
+
+
+def test_decide_prefers_a_much_closer_passage_to_a_topic():
+    topic_score = knowledge.ANSWER_SCORE + 0.01
+    kind, _ = knowledge.decide(evidence({"value_choice": topic_score},
+                                        passage(topic_score + knowledge.PASSAGE_LEAD + 0.01)))
+    assert kind == "passage"
+
+
+def test_decide_says_not_covered_when_nothing_is_close():
+    assert knowledge.decide(evidence({"value_choice": 0.2}, passage(0.3))) == ("not_covered", None)
+
+
+def test_decide_rare_unknown_term_blocks_passage_and_middling_topic():
+    kind, _ = knowledge.decide(evidence({"peer_pay": knowledge.ANSWER_SCORE + 0.05}, passage(0.99), unknown=["pto"]))
+    assert kind == "not_covered"
+
+
+def test_decide_selector_confidence_lifts_a_topic():
+    found = evidence({"value_choice": 0.6, "peer_values": 0.62}, selector_conf={"value_choice": 1.0})
+    assert knowledge.decide(found, {"answer": 0.7}, selector_weight=0.2) == ("topic", "value_choice")
+    assert knowledge.decide(found, {"answer": 0.7}, selector_weight=0.0)[0] != "topic"
+
+
+def test_decide_situation_needs_a_close_scenario():
+    sc = rehearsal.scenarios()[0]
+    assert knowledge.decide(evidence({"value_choice": 0.9}, advice=True, scenario=(sc, 0.9))) == ("situation", sc)
+    assert knowledge.decide(evidence({"value_choice": 0.9}, advice=True, scenario=(sc, 0.1)))[0] == "topic"
+
+
+def test_real_question_gets_its_topic():
+    reply = knowledge.reply_to_question({"text": "what is a peer bridger"})
+    assert reply["context"]["title"] == knowledge.entry("job_peer_bridger")["title"]
+
+
+@pytest.mark.parametrize("text", ["What's the HCPCS code for peer support?", "who won the super bowl"])
+def test_out_of_document_question_is_not_answered(text):
+    reply = knowledge.reply_to_question({"text": text})
     assert reply["context"] is None
-    assert reply["text"].startswith("I'm not sure")
+    assert "don't cover that" in reply["text"] and "Source:" not in reply["text"]
+
+
+def test_not_covered_says_who_can_answer():
+    assert "certification board" in knowledge.not_covered("how do I renew my certification?")["text"]
+    assert "HR office" in knowledge.not_covered("how much vacation do peers get?")["text"]
+    assert "compliance office" in knowledge.not_covered("is that a HIPAA violation?")["text"]
+    assert "Your supervisor" in knowledge.not_covered("can peers drive the agency van?")["text"]
+
+
+def test_gibberish_gets_not_sure():
+    reply = knowledge.reply_to_question({"text": "hmm"})
+    assert reply["context"] is None and reply["text"].startswith("I'm not sure")
     assert len(reply["buttons"]) >= 4
 
 
-def test_missing_or_unknown_selection_gives_not_sure():
-    assert knowledge.reply_to_question({})["context"] is None
-    unknown = {"intent": {"confidence": 0.99}, "response_selector": selector("no_such_topic", 0.99)}
-    assert knowledge.reply_to_question(unknown)["context"] is None
+def test_did_you_mean_button_answers_that_topic():
+    reply = knowledge.did_you_mean(["value_choice", "peer_values"])
+    assert [b["title"] for b in reply["buttons"]] == [knowledge.entry("value_choice")["title"],
+                                                       knowledge.entry("peer_values")["title"]]
+    chosen = {"text": reply["buttons"][0]["payload"], "intent": {"name": "faq"},
+              "entities": [{"entity": "topic", "value": "value_choice"}]}
+    assert knowledge.reply_to_question(chosen)["context"]["title"] == knowledge.entry("value_choice")["title"]
+
+
+def test_passage_answer_quotes_and_cites_and_says_it_is_the_closest():
+    found = passages.search("peer specialists who have also experienced combat and veterans", 1)[0]
+    reply = knowledge.passage_answer(found, "q")
+    assert "closest passage" in reply["text"] and f'"{found.quote}"' in reply["text"]
+    assert f'section "{found.section}"' in reply["text"]
+    source = knowledge.follow_up("ask_source", reply["context"])["text"]
+    assert found.quote in source
+
+
+def test_every_passage_is_in_its_cited_section():
+    for found in passages.index()[0]:
+        body = documents.normalise(documents.section_text(found.doc, found.section))
+        assert documents.occurs_in(found.quote, body), (found.doc, found.section, found.text[:60])
+
+
+def test_situation_gets_advice_and_a_rehearsal_button():
+    reply = knowledge.reply_to_question(
+        {"text": "A participant wants to borrow forty dollars for her phone bill. What do I say?"})
+    text = reply["text"]
+    assert "The principle:" in text and "What a peer might say:" in text and "What to avoid:" in text
+    assert 'section "What a Peer Supporter Is/Does - Is Not/Does Not"' in text
+    payload = reply["buttons"][0]["payload"]
+    assert payload.startswith("/start_rehearsal")
+    assert rehearsal.start(payload).state["scenario"] == "money_phone_bill"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("i keep hearing 'recovery capital' in meetings, what is it?", "question"),
+    ("our peer keeps talking about 'mutuality' - what's that about?", "question"),
+    ("Is peer support the same thing as counseling?", "question"),
+    ("Who are peer specialists and what do they do?", "question"),
+    ("my supervisor wants me to sit in on urine drops", "task"),
+    ("can our peer drive Ms. R to her court date?", "task"),
+    ("Someone I support keeps calling me late at night. What should I do?", "situation"),
+])
+def test_routing_respects_what_was_asked(text, kind):
+    assert routing.kind(text) == kind
+
+
+def test_follow_up_with_a_new_subject_is_a_new_question():
+    ctx = knowledge.context_for("drift_to_the_mean")
+    reply = knowledge.reply_to_follow_up("ask_more", {"text": "tell me more about mutuality"}, ctx)
+    assert reply["context"]["title"] == knowledge.entry("value_mutuality")["title"]
+    plain = knowledge.reply_to_follow_up("ask_more", {"text": "tell me more"}, ctx)
+    assert plain["text"].startswith(ctx["more"].strip()[:40]) and plain["context"] is None
+
+
+def test_source_follow_up_shows_verbatim_support_quotes():
+    ctx = {**knowledge.context_for("value_voluntary"),
+           "support": knowledge.support_text([{"doc": "oasas_toolkit", "section": "Peer Support Values",
+                                                "quote": "a quoted line"}])}
+    text = knowledge.follow_up("ask_source", ctx)["text"]
+    assert '"a quoted line" (NYS OASAS' in text and ctx["source"] in text
 
 
 def test_not_sure_buttons_are_real_topics():

@@ -1,0 +1,92 @@
+"""What was asked: a described task or duty (the grader judges it), a question about a concept,
+value, policy or person (answered from the knowledge), or a "what should I do?" situation
+(advice). Used when the NLU's intent alone would send a question to the grader, or a
+follow-up intent ("tell me more") carries a new subject.
+
+A logistic regression (scikit-learn) over sentence embeddings separates tasks from questions.
+It learns from the FAQ NLU examples (questions) and from the check_task NLU examples and the
+task bank's described tasks (tasks); asking for a definition ("what is ...", "what does ...
+mean") is a question whatever the classifier says.
+"""
+import re
+from functools import lru_cache
+
+import yaml
+
+from bot import CONTENT_DIR, PROJECT_ROOT
+from bot.embedding import embed_cached, embed_one
+from bot.knowledge import situations, topics
+
+ASKS_WHAT_IT_IS = re.compile(
+    r"\bwhat('?s| is| are| does| do)\b.{0,60}\b(mean|means|meaning|about|stand for)\b"
+    r"|\b(what|who)('?s| is| are)\s+(a|an|the)?\s*\w"
+    r"|\bdefin(e|ition)\b|\bmeaning of\b|\bexplain\b|\bdifference between\b",
+    re.IGNORECASE)
+# A duty described as something someone was told, asked or wants done.
+DESCRIBES_A_DUTY = re.compile(
+    r"\b(asked|told|wants?|expected|assigned|supposed)\s+(me|us|our|my|the|him|her|them)?\s*(peer|recovery coach|to)\b"
+    r"|\b(my|our)\s+(supervisor|manager|boss|director|team|agency)\b"
+    r"|\b(can|could|should|may)\s+(our|my|a|the)\s+(peer|recovery coach|peer specialist)\w*\s+\w+"
+    r"|\bis it (ok|okay|alright|appropriate|allowed|fine|in role|out of role)\b"
+    r"|\b(in|out of) role\b",
+    re.IGNORECASE)
+# Only a clear task goes to the grader: a question judged as a task gets a verdict it did not
+# ask for, which is worse than answering a task as a question (the answer cites the same rows).
+TASK_PROBABILITY = 0.8
+FOLLOW_UP_WORDS = set("""tell me more about that this it please can you could go on and more again say
+give an example examples of for e g like what why how come where is from source who says so
+some other another elaborate expand explain detail details bit little deeper further keep
+continue the that's thats i'd i want to know""".split())
+
+
+def _examples(block: str) -> list:
+    return [line[2:].strip() for line in (block or "").strip().splitlines() if line.startswith("- ")]
+
+
+def _task_texts() -> list:
+    texts = []
+    data = yaml.safe_load((PROJECT_ROOT / "data" / "nlu" / "check_task.yml").read_text(encoding="utf-8"))
+    for item in data.get("nlu") or []:
+        if item.get("intent") == "check_task":
+            texts += _examples(item.get("examples"))
+    bank = yaml.safe_load((CONTENT_DIR / "tasks.yml").read_text(encoding="utf-8"))
+    texts += [t["text"] for t in bank.get("tasks") or [] if t.get("split", "train") == "train"]
+    return texts
+
+
+@lru_cache(maxsize=1)
+def task_classifier():
+    from sklearn.linear_model import LogisticRegression
+
+    questions = [q for qs in topics.nlu_examples().values() for q in qs]
+    tasks = _task_texts()
+    vectors = embed_cached(questions + tasks)
+    labels = [0] * len(questions) + [1] * len(tasks)
+    return LogisticRegression(C=4.0, class_weight="balanced", max_iter=1000).fit(vectors, labels)
+
+
+def task_probability(text: str) -> float:
+    return float(task_classifier().predict_proba(embed_one(text)[None, :])[0, 1])
+
+
+def kind(text: str) -> str:
+    """'situation', 'question' or 'task'."""
+    text = text or ""
+    if situations.asks_for_advice(text):
+        return "situation"
+    if DESCRIBES_A_DUTY.search(text):
+        return "task"
+    if ASKS_WHAT_IT_IS.search(text):
+        return "question"
+    return "task" if task_probability(text) >= TASK_PROBABILITY else "question"
+
+
+def subject_words(text: str) -> list:
+    """The words of a follow-up that are not follow-up words ("tell me more about X" -> [X])."""
+    words = re.findall(r"[a-z']+", (text or "").lower())
+    return [w for w in words if w not in FOLLOW_UP_WORDS and w not in topics_stopwords() and len(w) > 2]
+
+
+def topics_stopwords() -> set:
+    from bot.knowledge.passages import STOPWORDS
+    return STOPWORDS

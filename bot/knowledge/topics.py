@@ -1,0 +1,81 @@
+"""Ranking the prepared topics (bot/content/knowledge.yml) for a question, by meaning.
+
+Each topic is represented by its FAQ NLU example questions (data/nlu/*.yml, `faq/<key>`), its
+title and its answer, embedded with the project's sentence model. A topic's similarity to a
+question is that of its nearest text (scikit-learn NearestNeighbors, cosine). The Rasa
+ResponseSelector's confidence for the same topic, when the parse has one, is added with a
+weight: the two disagree on different questions, and together they rank better than either
+(measured on the dev sets, see bot/knowledge/__init__.py).
+"""
+from functools import lru_cache
+
+import yaml
+
+from bot import PROJECT_ROOT
+from bot.embedding import embed_one, embed_cached
+
+NLU_DIR = PROJECT_ROOT / "data" / "nlu"
+
+
+def _examples(block: str) -> list:
+    return [line[2:].strip() for line in (block or "").strip().splitlines() if line.startswith("- ")]
+
+
+def nlu_examples() -> dict:
+    """{topic key: [example question, ...]} from every faq/<key> intent under data/nlu/."""
+    found = {}
+    for path in sorted(NLU_DIR.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for item in data.get("nlu") or []:
+            intent = item.get("intent") or ""
+            if intent.startswith("faq/"):
+                found.setdefault(intent.split("/", 1)[1], []).extend(_examples(item.get("examples")))
+    return found
+
+
+@lru_cache(maxsize=1)
+def index():
+    """(texts, topic key per text, NearestNeighbors over their vectors)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    from bot import knowledge
+
+    examples = nlu_examples()
+    texts, owners = [], []
+    for key in knowledge.keys():
+        item = knowledge.entry(key)
+        for text in [item["title"], item["answer"].strip(), *examples.get(key, [])]:
+            texts.append(text)
+            owners.append(key)
+    vectors = embed_cached(texts)
+    # Every text is a neighbour: a few thousand vectors, so brute force is instant and exact.
+    model = NearestNeighbors(n_neighbors=len(texts), metric="cosine", algorithm="brute").fit(vectors)
+    return texts, owners, model
+
+
+def similarities(question: str) -> dict:
+    """{topic key: cosine similarity of the topic's nearest text}."""
+    texts, owners, model = index()
+    distances, indices = model.kneighbors(embed_one(question)[None, :])
+    best = {}
+    for distance, i in zip(distances[0], indices[0]):
+        key = owners[i]
+        best.setdefault(key, 1.0 - float(distance))   # neighbours come nearest first
+    return best
+
+
+def selector_confidences(parse: dict) -> dict:
+    """{topic key: ResponseSelector confidence} from a Rasa parse's ranking, if any."""
+    selector = (parse or {}).get("response_selector") or {}
+    found = {}
+    for name in ("faq", "default"):
+        block = selector.get(name) or {}
+        for row in block.get("ranking") or []:
+            full = row.get("intent_response_key") or ""
+            if full:
+                found.setdefault(full.split("/", 1)[-1], float(row.get("confidence") or 0.0))
+        response = block.get("response") or {}
+        full = response.get("intent_response_key") or ""
+        if full:
+            found.setdefault(full.split("/", 1)[-1], float(response.get("confidence") or 0.0))
+    return found
