@@ -187,3 +187,54 @@ def test_open_code_with_a_personal_code_starts_without_asking_a_name(store):
     assert shared == code and turn.state["status"] == "pending"
     refused = quiz.begin_assignment(lambda: store, code, "ana ruiz", bank, previous=turn.state)
     assert "personal link" in refused.messages[0]["text"] and refused.state["status"] == "stopped"
+
+
+# ---------------------------------------------------------------- the account commands
+
+@pytest.fixture
+def cli(db_url, monkeypatch, capsys):  # noqa: F811
+    from bot.__main__ import main
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("TRAINER_PUBLIC_URL", "https://training.agency.example/")
+
+    def run(*argv):
+        capsys.readouterr()
+        status = main(list(argv))
+        out, err = capsys.readouterr()
+        return status, out, err
+    return run
+
+
+def test_add_trainer_without_a_terminal_prints_a_one_time_link(cli, db_url):
+    status, out, _ = cli("add-trainer", "Coordinator@Agency.example")  # pytest's stdin is no TTY
+    assert status == 0 and "Created trainer coordinator@agency.example" in out
+    token = re.search(r"https://training\.agency\.example/trainer/set-password\?token=(\S+)", out).group(1)
+    store = store_module.Store(db_url)
+    assert store.password_token_email(token) == "coordinator@agency.example"
+    status, _, err = cli("add-trainer", "coordinator@agency.example")
+    assert status == 1 and "exists already" in err
+
+    status, out, _ = cli("reset-trainer", "coordinator@agency.example")
+    newer = re.search(r"token=(\S+)", out).group(1)
+    assert status == 0 and store.password_token_email(token) is None and store.password_token_email(newer)
+
+    status, out, _ = cli("trainers")
+    assert status == 0 and "coordinator@agency.example" in out and "link pending" in out
+    assert cli("remove-trainer", "coordinator@agency.example")[0] == 0
+    status, _, err = cli("remove-trainer", "coordinator@agency.example")
+    assert status == 1 and "no trainer" in err
+    status, _, err = cli("add-trainer", "not-an-email")
+    assert status == 1 and "is not an email address" in err
+
+
+def test_add_trainer_on_a_terminal_asks_for_the_password_twice(cli, db_url, monkeypatch):
+    import bot.store_cli as store_cli
+
+    answers = iter(["short", "a long enough password", "a long enough password"])
+    monkeypatch.setattr(store_cli.getpass, "getpass", lambda prompt="": next(answers))
+    monkeypatch.setattr(store_cli.sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(store_cli.sys.stdout, "isatty", lambda: True, raising=False)
+    status, out, err = cli("add-trainer", "t@agency.example")
+    assert status == 0 and "at least 12 characters" in err and "they can sign in at" in out
+    assert store_module.Store(db_url).check_trainer_password("t@agency.example", "a long enough password")
