@@ -100,7 +100,7 @@ def test_sign_in_sets_a_signed_httponly_samesite_session(client):
     assert response.status_code == 303 and response.headers["location"] == "/trainer/a/BND-2345"
     cookies = response.headers.get_list("set-cookie")
     session = next(c for c in cookies if c.startswith("trainer_session="))
-    assert "httponly" in session.lower() and "samesite=lax" in session.lower()
+    assert "httponly" in session.lower() and "samesite=lax" in session.lower() and "path=/trainer;" in session
     assert client.get("/trainer/").status_code == 200
 
 
