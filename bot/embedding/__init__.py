@@ -25,7 +25,9 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 TOKENIZER_FILE = Path(__file__).resolve().parent / "tokenizer.json"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 DIMENSIONS = 384
-MAX_TOKENS = 128          # the model was trained on 128-token inputs (its tokenizer.json)
+# The upstream tokenizer.json truncates at 128 word pieces, the length the model was trained
+# at; sentence-transformers' default is 256, so only longer inputs embed differently.
+MAX_TOKENS = 128
 BATCH = 64
 CACHE_DIR = VAR_DIR / "embeddings"
 
