@@ -90,8 +90,8 @@ def test_every_page_without_a_session_redirects_to_sign_in(client, path):
 @pytest.mark.parametrize("path", ["/trainer/assignments", "/trainer/a/BND-2345/close", "/trainer/a/BND-2345/invites",
                                   "/trainer/trainee/delete", "/trainer/sign-out"])
 def test_posts_without_a_session_go_nowhere(client, path):
-    assert client.post(path, data={"csrftoken": csrf(client)}, follow_redirects=False).headers["location"] \
-        .startswith("/trainer/sign-in") if path != "/trainer/sign-out" else True
+    response = client.post(path, data={"csrftoken": csrf(client)}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/trainer/sign-in")
     assert client.post(path, data={}, follow_redirects=False).status_code == 403  # and no token: CSRF
 
 
@@ -295,3 +295,21 @@ def test_html_in_names_and_titles_is_escaped(store, signed_in):
     page = signed_in.get(f"/trainer/a/{code}").text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     assert "<b>Ruiz</b>" not in page
+
+
+def test_secret_file_is_made_once_private_and_refused_when_readable(tmp_path, monkeypatch):
+    from trainer.security import load_secret
+
+    monkeypatch.delenv("TRAINER_SECRET", raising=False)
+    path = tmp_path / "trainer_secret"
+    secret = load_secret(path)
+    assert len(secret) == 64 and (path.stat().st_mode & 0o777) == 0o600
+    assert load_secret(path) == secret
+    path.chmod(0o644)
+    with pytest.raises(SystemExit, match="chmod 600"):
+        load_secret(path)
+    monkeypatch.setenv("TRAINER_SECRET", "too short")
+    with pytest.raises(SystemExit, match="at least 32"):
+        load_secret(path)
+    monkeypatch.setenv("TRAINER_SECRET", "y" * 40)
+    assert load_secret(path) == "y" * 40
