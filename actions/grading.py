@@ -20,15 +20,16 @@ class ActionGradeTask(Action):
         from bot.grader import chat_reply   # loads the spaCy pipeline and grader on first use
 
         text = (tracker.latest_message or {}).get("text") or ""
-        if not knowledge.is_task(text):   # a question or a situation the NLU sent here
+        reply = None
+        if knowledge.is_task(text):
+            try:
+                reply = chat_reply(text)
+            except Exception:   # an action must never raise; log it and answer honestly
+                logger.exception("grading failed for %r", text[:200])
+                dispatcher.utter_message(text=FAILED)
+                return []
+        if reply is None or (reply["context"] is None and text.strip()):
+            # A question or a situation the NLU sent here, or what the grader found no task in.
             reply = knowledge.reply_to_question(tracker.latest_message, tracker.get_slot("quiz"))
-            dispatcher.utter_message(text=reply["text"], buttons=reply["buttons"])
-            return [SlotSet("context", reply["context"])] if reply["context"] else []
-        try:
-            reply = chat_reply(text)
-        except Exception:   # an action must never raise; log it and answer honestly
-            logger.exception("grading failed for %r", text[:200])
-            dispatcher.utter_message(text=FAILED)
-            return []
         dispatcher.utter_message(text=reply["text"], buttons=reply["buttons"])
         return [SlotSet("context", reply["context"])] if reply["context"] else []

@@ -14,8 +14,15 @@ SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 
 
 def faq_nlu():
-    with open(FAQ_NLU, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+    """The faq/<key> intents and utter_faq/<key> responses of every file under data/nlu/."""
+    merged = {"nlu": [], "responses": {}}
+    for path in sorted(FAQ_NLU.parent.glob("*.yml")):
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f) or {}
+        merged["nlu"] += [i for i in data.get("nlu") or [] if str(i.get("intent", "")).startswith("faq/")]
+        merged["responses"].update({k: v for k, v in (data.get("responses") or {}).items()
+                                    if k.startswith("utter_faq/")})
+    return merged
 
 
 def examples(block: str) -> list:

@@ -211,6 +211,19 @@ def requested_topic(message: dict):
     return None
 
 
+def warm_up() -> None:
+    """Load the meaning model and build the topic, passage, scenario and routing indexes now
+    (a few seconds cold, well under one with var/ caches) rather than on the first question."""
+    from bot.knowledge import passages, routing, situations, topics
+
+    topics.index()
+    passages.index()
+    passages.vocabulary()
+    passages.common_words()
+    situations.index()
+    routing.task_classifier()
+
+
 def is_task(text: str) -> bool:
     """Whether the text describes a task or duty for the grader (not a question or situation)."""
     from bot.knowledge import routing

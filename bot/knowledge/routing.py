@@ -30,6 +30,10 @@ DESCRIBES_A_DUTY = re.compile(
     r"|\bis it (ok|okay|alright|appropriate|allowed|fine|in role|out of role)\b"
     r"|\b(in|out of) role\b",
     re.IGNORECASE)
+IS_A_QUESTION = re.compile(
+    r"\?\s*$|^\s*(what|whats|who|whom|whose|why|how|when|where|which|is|are|am|do|does|did|can|could|"
+    r"should|would|will|may|might|must|has|have|any|tell me|explain|define|describe|i keep hearing|"
+    r"i('ve| have) heard|someone (said|mentioned|brought up))\b", re.IGNORECASE)
 # Only a clear task goes to the grader: a question judged as a task gets a verdict it did not
 # ask for, which is worse than answering a task as a question (the answer cites the same rows).
 TASK_PROBABILITY = 0.8
@@ -78,6 +82,8 @@ def kind(text: str) -> str:
         return "task"
     if ASKS_WHAT_IT_IS.search(text):
         return "question"
+    if not IS_A_QUESTION.search(text):
+        return "task"   # a statement: a duty as a job description lists it ("drive clients")
     return "task" if task_probability(text) >= TASK_PROBABILITY else "question"
 
 

@@ -28,7 +28,8 @@ def asks_for_advice(text: str) -> bool:
 def _scenario_texts(sc: dict) -> list:
     """What the situation may resemble: the scenario as a whole, its opening and its lines."""
     whole = " ".join([sc["setting"], sc["opening"]])
-    return [whole, sc["opening"], *[e["line"] for e in sc["escalations"]], " ".join(sc["values"])]
+    return [whole, sc["opening"], *[e["line"] for e in sc["escalations"]], " ".join(sc["values"]),
+            f"{sc['title']} {sc['hint']}"]
 
 
 @lru_cache(maxsize=1)
