@@ -238,3 +238,23 @@ def test_add_trainer_on_a_terminal_asks_for_the_password_twice(cli, db_url, monk
     status, out, err = cli("add-trainer", "t@agency.example")
     assert status == 0 and "at least 12 characters" in err and "they can sign in at" in out
     assert store_module.Store(db_url).check_trainer_password("t@agency.example", "a long enough password")
+
+
+def test_the_start_code_action_with_a_personal_code_starts_the_quiz_without_the_name_form(tmp_path, monkeypatch):
+    from tests.test_quiz_actions import assign, enter_code, one_of_each, slot
+
+    url = f"sqlite:///{tmp_path / 'results.db'}"
+    store_module.migrate(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    store = store_module.Store(url)
+    tasks = one_of_each()
+    code = assign(store, tasks)
+    personal = store.add_invites(code, ["Ana Ruiz"])[0]["code"]
+
+    events, messages = enter_code(personal, personal)
+    assert slot(events, "quiz_code") is None
+    assert not any(e["event"] == "active_loop" for e in events)  # no name question
+    state = slot(events, "quiz")
+    assert state["status"] == "active" and state["trainee"] == "Ana Ruiz" and state["invite_code"] == personal
+    assert messages[0]["text"].startswith("Thanks, Ana Ruiz.")
+    assert messages[1]["text"].startswith(f"Scenario 1 of 3: {tasks[0].text}")
