@@ -125,6 +125,11 @@ class ActionStartCodeQuiz(Action):
         return "action_start_code_quiz"
 
     async def run(self, dispatcher, tracker, domain):
+        from actions.onboarding import onboarding_code_handover  # an onboarding code starts the path instead
+
+        handover = onboarding_code_handover(dispatcher, tracker)
+        if handover is not None:
+            return handover
         state = tracker.get_slot("quiz")
         try:
             # A personal code starts the quiz at once (code is None: no name to ask).
