@@ -1,13 +1,16 @@
 """Boundary rehearsal actions: thin adapters around bot.rehearsal.
 
-The form `rehearsal_form` has one slot, `rehearsal_reply`, filled from any text except the
-control intents (domain.yml). validate_rehearsal_form coaches each reply; it sets the slot back
-to None to ask again (the escalation) or keeps it to let the form finish after the debrief.
+The form `rehearsal_form` has one slot, `rehearsal_reply`, filled from ANY text while the form
+runs, whatever intent the NLU reads (domain.yml). validate_rehearsal_form passes the message to
+bot.rehearsal.handle, which decides whether the whole message is a control command (hint, show
+me a good answer, skip, stop, repeat, another scenario) or the peer's reply. It sets the slot
+back to None to ask again (a follow-up question, the escalation, after a hint) or keeps it to
+let the form finish (after the debrief, skip or stop).
 """
 import logging
 
 from rasa_sdk import Action, FormValidationAction
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import SlotSet
 
 from bot import rehearsal
 
@@ -25,19 +28,6 @@ def _state_events(step) -> list:
     if step.context:
         events.append(SlotSet("context", step.context))
     return events
-
-
-def _asked_since_last_message(tracker) -> bool:
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "action" and event.get("name") == "action_ask_rehearsal_reply":
-            return True
-    return False
-
-
-def _end_loop_events() -> list:
-    return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("rehearsal_reply", None)]
 
 
 class ActionStartRehearsal(Action):
@@ -62,8 +52,6 @@ class ActionAskRehearsalReply(Action):
         return "action_ask_rehearsal_reply"
 
     async def run(self, dispatcher, tracker, domain):
-        if _asked_since_last_message(tracker):
-            return []  # "repeat" runs this action and then the form, which would ask again
         try:
             step = rehearsal.prompt(tracker.get_slot("rehearsal"))
         except Exception:
@@ -81,21 +69,10 @@ class ValidateRehearsalForm(FormValidationAction):
     async def validate_rehearsal_reply(self, value, dispatcher, tracker, domain):
         if value is None:  # the reset by action_start_rehearsal, seen when the form activates
             return {"rehearsal_reply": None}
-        state = tracker.get_slot("rehearsal")
-        intent = (tracker.latest_message.get("intent") or {})
         try:
-            request = rehearsal.request_in_reply(value, intent.get("name"), intent.get("confidence"))
-            if request == "restart":
-                step = rehearsal.start(value, state)
-            elif request == "good_answer":
-                step = rehearsal.good_answer(state)
-            else:
-                step = rehearsal.reply(state, value if isinstance(value, str) else "")
-            if request:
-                _send(dispatcher, step)
-                return {"rehearsal_reply": None, "rehearsal": step.state}
+            step = rehearsal.handle(tracker.get_slot("rehearsal"), value if isinstance(value, str) else "")
         except Exception:
-            logger.exception("could not evaluate a rehearsal reply")
+            logger.exception("could not handle a rehearsal message")
             dispatcher.utter_message(text=SORRY)
             return {"rehearsal_reply": value, "rehearsal": None}
         _send(dispatcher, step)
@@ -106,8 +83,8 @@ class ValidateRehearsalForm(FormValidationAction):
 
 
 class _ControlAction:
-    """hint / good answer: answer, then the form (if running) asks again. A mixin, not an
-    Action subclass: rasa_sdk registers every Action subclass and each needs a name."""
+    """hint / good answer typed with no rehearsal running (inside one, the form handles them).
+    A mixin, not an Action subclass: rasa_sdk registers every Action subclass and each needs a name."""
     handler = None
 
     async def run(self, dispatcher, tracker, domain):
@@ -133,32 +110,3 @@ class ActionShowGoodAnswer(_ControlAction, Action):
 
     def name(self):
         return "action_show_good_answer"
-
-
-class _EndingAction:
-    """skip / stop: answer and deactivate the form."""
-    handler = None
-
-    async def run(self, dispatcher, tracker, domain):
-        try:
-            step = type(self).handler(tracker.get_slot("rehearsal"))
-        except Exception:
-            logger.exception("rehearsal ending action failed")
-            dispatcher.utter_message(text=SORRY)
-            return _end_loop_events()
-        _send(dispatcher, step)
-        return _state_events(step) + _end_loop_events()
-
-
-class ActionRehearsalSkip(_EndingAction, Action):
-    handler = staticmethod(rehearsal.skip)
-
-    def name(self):
-        return "action_rehearsal_skip"
-
-
-class ActionRehearsalStop(_EndingAction, Action):
-    handler = staticmethod(rehearsal.stop)
-
-    def name(self):
-        return "action_rehearsal_stop"

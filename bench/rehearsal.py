@@ -1,69 +1,103 @@
-"""Rehearsal reply evaluator on the dev split of bot/content/replies.yml (never trained on).
+"""Rehearsal reply evaluator: the dev split of bot/content/replies.yml and the fresh evaluation
+set tests/eval/replies.yml (neither is trained on; only the dev split was studied).
 
-Prints accuracy per rubric point (the evaluator's final point vs the hand label), per label
-(recall of each label; "unsure" counts as not recalled), how often it declines to give a verdict,
-the accuracy when it does give one, the classifier alone, and the time per reply.
-Run: .venv/bin/python bench/rehearsal.py [--errors]
+For each set it prints
+- verdict rate: replies that got a verdict (one of the four labels) on the first reading; a
+  follow-up question ("unclear") counts as no verdict;
+- agreement: verdict equals the hand label, over all replies (no verdict counts as a miss),
+  and over the replies that got one;
+- after the follow-up: the same, when each unclear reply's follow-up is answered the way the
+  hand label reads the boundary (simulated: a peer who answers the question honestly);
+- boundary-breaking replies praised: verdict "good" on a reply whose label is
+  boundary_broken or that does not hold the boundary. Must be 0;
+- per rubric point: the evaluator's met / missed vs the hand label (unclear counts as wrong);
+- time per reply.
+Run: .venv/bin/python bench/rehearsal.py [--errors] [--dev-only]
 """
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from bot import reply_evaluator as ev  # noqa: E402
+
+EVAL_SET = ROOT / "tests" / "eval" / "replies.yml"
+
+
+def _breaks(item) -> bool:
+    return item["label"] == "boundary_broken" or "held_boundary" not in item["has"]
+
+
+def measure(items: list) -> dict:
+    scenarios = ev.scenarios_by_id()
+    n = len(items)
+    verdicts = agree = agree_after = verdicts_after = praised = 0
+    point_right = dict.fromkeys(ev.RUBRIC_POINTS, 0)
+    errors = []
+    start = time.perf_counter()
+    for item in items:
+        sc = scenarios[item["scenario"]]
+        result = ev.evaluate(item["text"], sc)
+        has = set(item["has"])
+        verdicts += result.label in ev.LABELS
+        agree += result.label == item["label"]
+        praised += result.label == "good" and _breaks(item)
+        for point in ev.RUBRIC_POINTS:
+            point_right[point] += result.points[point] is not None and result.points[point] == (point in has)
+        after = result
+        if result.unclear:
+            after = ev.evaluate(item["text"], sc, held="held_boundary" in has)
+            praised += after.label == "good" and _breaks(item)
+        verdicts_after += after.label in ev.LABELS
+        agree_after += after.label == item["label"]
+        if after.label != item["label"] or result.unclear:
+            missed = [p for p in ev.RUBRIC_POINTS if result.points[p] != (p in has)]
+            errors.append((item["scenario"], item["label"], result.label, after.label, missed, item["text"]))
+    ms = (time.perf_counter() - start) * 1000 / max(n, 1)
+    return {"n": n, "verdict_rate": verdicts / n, "agreement": agree / n,
+            "agreement_when_verdict": agree / max(verdicts, 1), "unclear": n - verdicts,
+            "verdict_rate_after_follow_up": verdicts_after / n, "agreement_after_follow_up": agree_after / n,
+            "praised_breaking": praised, "points": {p: point_right[p] / n for p in ev.RUBRIC_POINTS},
+            "ms_per_reply": ms, "errors": errors}
+
+
+def report(name: str, m: dict, show_errors: bool) -> None:
+    print(f"{name}: {m['n']} replies")
+    print(f"  verdict rate              {m['verdict_rate']:6.1%}   (follow-up asked on {m['unclear']})")
+    print(f"  agreement with labels     {m['agreement']:6.1%}   (when a verdict is given: "
+          f"{m['agreement_when_verdict']:.1%})")
+    print(f"  after the follow-up       verdicts {m['verdict_rate_after_follow_up']:.1%}, "
+          f"agreement {m['agreement_after_follow_up']:.1%}   (simulated honest answer)")
+    print(f"  boundary-breaking praised {m['praised_breaking']}")
+    print("  per rubric point:        " + "  ".join(f"{p} {a:.1%}" for p, a in m["points"].items()))
+    print(f"  time per reply            {m['ms_per_reply']:.1f} ms")
+    if show_errors:
+        for scenario, gold, first, after, missed, text in m["errors"]:
+            print(f"  - [{scenario}] label={gold} got={first}->{after} points wrong={missed}: {text}")
 
 
 def main() -> int:
     show_errors = "--errors" in sys.argv
-    scenarios = ev.scenarios_by_id()
-    ev.model()  # train or load outside the timing
-    dev = ev.replies("dev")
-    point_right = Counter()
-    label_total, label_right = Counter(), Counter()
-    decided = decided_right = clf_right = 0
-    errors = []
-    start = time.perf_counter()
-    for r in dev:
-        result = ev.evaluate(r["text"], scenarios[r["scenario"]])
-        has = set(r["has"])
-        for point in ev.RUBRIC_POINTS:
-            if bool(result.points[point]) == (point in has):
-                point_right[point] += 1
-        label_total[r["label"]] += 1
-        if result.label == r["label"]:
-            label_right[r["label"]] += 1
-        if result.label != "unsure":
-            decided += 1
-            decided_right += result.label == r["label"]
-        clf_right += result.classifier_label == r["label"]
-        if result.label != r["label"]:
-            errors.append((r["label"], result.label, result.classifier_label, r["text"]))
-    per_reply_ms = (time.perf_counter() - start) * 1000 / len(dev)
-
-    n = len(dev)
-    print(f"dev replies: {n} (train: {len(ev.replies('train'))})")
-    print("rubric point accuracy (dev):")
-    for point in ev.RUBRIC_POINTS:
-        print(f"  {point:<20} {point_right[point] / n:6.1%}")
-    print("label recall (dev; 'unsure' counts as a miss):")
-    for label in ev.LABELS:
-        if label_total[label]:
-            print(f"  {label:<20} {label_right[label] / label_total[label]:6.1%}  ({label_right[label]}/{label_total[label]})")
-    print(f"overall label accuracy: {sum(label_right.values()) / n:6.1%}")
-    print(f"verdict given on:       {decided / n:6.1%}  (unsure on {n - decided})")
-    print(f"accuracy when decided:  {decided_right / max(decided, 1):6.1%}")
-    print(f"classifier alone:       {clf_right / n:6.1%}")
-    fresh = [r for r in dev if r.get("fresh")]
-    if fresh:
-        fresh_right = sum(ev.evaluate(r["text"], scenarios[r["scenario"]]).label == r["label"] for r in fresh)
-        print(f"fresh dev replies (written after the patterns were frozen): {fresh_right}/{len(fresh)} "
-              f"= {fresh_right / len(fresh):.1%}")
-    print(f"time per reply:         {per_reply_ms:.1f} ms")
-    if show_errors:
-        for gold, got, clf, text in errors:
-            print(f"- gold={gold} got={got} clf={clf}: {text}")
+    ev.classifiers()  # train or load outside the timing
+    ev.evaluate("warm-up", next(iter(ev.scenarios_by_id().values())))
+    print(f"train: {len(ev.training_items())} replies (train split + each scenario's example reply)")
+    report("dev split (studied while building)", measure(ev.replies("dev")), show_errors)
+    if "--dev-only" in sys.argv:
+        return 0
+    if not EVAL_SET.exists():
+        print(f"{EVAL_SET.relative_to(ROOT)}: not present, skipped")
+        return 0
+    with open(EVAL_SET, encoding="utf-8") as f:
+        fresh = yaml.safe_load(f)["replies"]
+    known = [r for r in fresh if r["scenario"] in ev.scenarios_by_id()]
+    if len(known) < len(fresh):
+        print(f"  ({len(fresh) - len(known)} fresh replies name an unknown scenario and are left out)")
+    report("fresh evaluation set tests/eval/replies.yml (never trained on or tuned against)",
+           measure(known), show_errors)
     return 0
 
 

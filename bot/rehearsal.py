@@ -3,8 +3,13 @@
 State machine (the `rehearsal` slot holds the state, JSON-serialisable):
   start -> opening (turn 0) -> reply -> coaching -> escalation (turn 1) -> reply -> coaching
   -> debrief with the example reply (finished).
-Hint, good answer, skip and stop work at any point. Every function returns a Step: the
-messages to send, the new state, whether the rehearsal is finished, and the `context`
+When the evaluator can't tell whether a reply holds the boundary, the coach asks the scenario's
+one follow-up question ("Did you mean you'd keep it between you?") and coaches the reply once
+the peer answers it.
+Inside a rehearsal every message is the peer's reply, except a message that is, as a whole,
+one of the control commands of content/rehearsal_controls.yml (hint, show me a good answer,
+skip, stop, repeat, another scenario): `handle` decides which. Every function returns a Step:
+the messages to send, the new state, whether the rehearsal is finished, and the `context`
 (shared follow-up contract) to set, if any.
 """
 import re
@@ -61,6 +66,51 @@ def scenarios() -> list:
 
 def scenario(scenario_id: str):
     return next((s for s in scenarios() if s["id"] == scenario_id), None)
+
+
+@lru_cache(maxsize=1)
+def controls() -> dict:
+    with open(CONTENT_DIR / "rehearsal_controls.yml", encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def _normalise(text: str) -> str:
+    """Lower-case words without punctuation or apostrophes ("I'm stuck!" -> "im stuck")."""
+    text = (text or "").lower().replace("’", "'").replace("'", "")
+    return " ".join(re.sub(r"[^a-z0-9/ ]+", " ", text).replace("/", " ").split())
+
+
+def _without_filler(words: str) -> str:
+    for filler in sorted(controls()["filler"], key=len, reverse=True):
+        words = re.sub(rf"(^| ){re.escape(filler)}(?= |$)", " ", words)
+    return " ".join(words.split())
+
+
+@lru_cache(maxsize=1)
+def _command_phrases() -> dict:
+    return {_normalise(phrase): command for command, phrases in controls()["commands"].items()
+            for phrase in phrases}
+
+
+def control_command(text: str):
+    """"hint", "good_answer", "skip", "stop", "repeat", "restart" when the whole message is that
+    command (politeness words aside), else None: then the message is the peer's reply."""
+    words = _normalise(text)
+    phrases = _command_phrases()
+    return phrases.get(words) or phrases.get(_without_filler(words))
+
+
+def follow_up_answer(text: str):
+    """"yes" / "no" for a short answer to the follow-up question, else None (a longer answer is
+    read together with the reply it clarifies)."""
+    words = _without_filler(_normalise(text))
+    if not words or len(words.split()) > 6:
+        return None
+    for answer, phrases in controls()["answers"].items():
+        for phrase in sorted((_normalise(p) for p in phrases), key=len, reverse=True):
+            if words == phrase or words.startswith(phrase + " "):
+                return answer
+    return None
 
 
 def theme_from_text(text: str):
@@ -154,6 +204,7 @@ def start(text: str = "", previous=None) -> Step:
         "asked": -1,
         "escalation": len(done) % len(sc["escalations"]),
         "labels": [],
+        "points": [],
         "hints": 0,
         "done": done[-50:],
     }
@@ -168,6 +219,9 @@ def prompt(state) -> Step:
         return Step([{"text": "There's no scenario running right now.", "buttons": _another_buttons()}], state)
     sc = scenario(state["scenario"])
     state = dict(state)
+    if state.get("pending"):
+        return Step([{"text": f"{_follow_up_question(sc)} (yes or no - or say what you meant)",
+                      "buttons": CONTROL_BUTTONS}], state)
     speaker, line = _current_line(sc, state)
     if state.get("asked") == state["turn"]:
         name = _short_name(sc, speaker)
@@ -186,18 +240,34 @@ def prompt(state) -> Step:
 
 # ---------------------------------------------------------------- replies and coaching
 
+VERDICTS = {"good": "held the line", "boundary_broken": "crossed the line",
+            "cold_judgmental": "held the line but sounded cold", "over_disclosing": "shared too much",
+            "unclear": "left me unsure whether you'd hold the line"}
+
+
 def _checklist(points: dict) -> str:
     marks = []
     for point, name in POINT_NAMES.items():
         value = points.get(point)
-        if value is None:
-            continue
-        marks.append(("✓ " if value else "✗ ") + name)
+        marks.append(("? " if value is None else "✓ " if value else "✗ ") + name)
     return " · ".join(marks)
 
 
+def _met_and_missed(points: dict) -> str:
+    """"met: ...; missed: ..." in words, for the debrief."""
+    groups = [("met", [n for p, n in POINT_NAMES.items() if points.get(p) is True]),
+              ("missed", [n for p, n in POINT_NAMES.items() if points.get(p) is False]),
+              ("unclear", [n for p, n in POINT_NAMES.items() if points.get(p) is None])]
+    return "; ".join(f"{word}: {', '.join(names)}" for word, names in groups if names)
+
+
+def _follow_up_question(sc: dict) -> str:
+    return _rubric(sc, "held_boundary")["ask"]
+
+
 def coach(sc: dict, evaluation) -> tuple:
-    """(coaching text, sources used, why) for one evaluated reply."""
+    """(coaching text, sources used, why) for one evaluated reply. Praise only when the reply
+    is read as holding the boundary (the evaluator's "good" needs that)."""
     name = _short_name(sc)
     points = evaluation.points
     used = []
@@ -207,28 +277,25 @@ def coach(sc: dict, evaluation) -> tuple:
     elif evaluation.label == "boundary_broken":
         head = "That reply crosses the line. " + _rubric(sc, "held_boundary")["coach"]
         used.append("held_boundary")
-        missing = [p for p in ("offered_alternative",) if points.get(p) is False]
+        missing = []
     elif evaluation.label == "cold_judgmental":
-        head = "You kept the boundary, but it may land as cold or judging. " + _rubric(sc, "warm")["coach"]
+        head = "You held the line, but it may land as cold or judging. " + _rubric(sc, "warm")["coach"]
         used.append("warm")
         missing = [p for p in ("named_value", "offered_alternative") if points.get(p) is False]
     elif evaluation.label == "over_disclosing":
         head = "That's a lot of your own story for this moment. " + _rubric(sc, "disclosure_ok")["coach"]
         used.append("disclosure_ok")
         missing = []
-    else:
-        noticed = evaluation.noticed() or ["nothing I could match to the checklist"]
-        head = ("I can't tell for sure how that would land, so no verdict. What I noticed: "
-                + "; ".join(noticed) + f". A good reply here: {_rubric(sc, 'held_boundary')['does']}")
+    else:  # still unclear after the follow-up question
+        head = ("I still can't tell whether that holds the line, so no verdict on it. "
+                f"What holds it here: {_rubric(sc, 'held_boundary')['does']} " + _rubric(sc, "held_boundary")["coach"])
         used.append("held_boundary")
         missing = []
     parts = [head]
     if missing:
-        tip = _rubric(sc, missing[0])
-        parts.append("To make it stronger: " + tip["coach"])
+        parts.append("To make it stronger: " + _rubric(sc, missing[0])["coach"])
         used.append(missing[0])
-    if evaluation.label != "unsure":
-        parts.append("Checklist: " + _checklist(points) + ".")
+    parts.append("Checklist: " + _checklist(points) + ".")
     cited = []
     for point in used:
         for s in _rubric(sc, point)["sources"]:
@@ -239,13 +306,10 @@ def coach(sc: dict, evaluation) -> tuple:
     return "\n".join(parts) + "\n" + sources.source_line(cited), cited, why
 
 
-def _debrief(sc: dict, labels: list) -> str:
+def _debrief(sc: dict, labels: list, points: list) -> str:
     name = _short_name(sc)
-    verdict = {"good": "held the line", "boundary_broken": "crossed the line",
-               "cold_judgmental": "held the line but sounded cold", "over_disclosing": "shared too much",
-               "unsure": "got no verdict from me"}
-    said = ", then ".join(verdict.get(label, label) for label in labels)
-    if labels and labels[-1] == "good" and any(label not in ("good", "unsure") for label in labels[:-1]):
+    said = ", then ".join(VERDICTS.get(label, label) for label in labels)
+    if labels and labels[-1] == "good" and any(label not in ("good", "unclear") for label in labels[:-1]):
         credit = "Credit where it's due: you turned it around on the second reply - that's the skill."
     elif labels and all(label == "good" for label in labels):
         credit = f"Credit: both replies held the line and stayed warm with {name}."
@@ -253,12 +317,28 @@ def _debrief(sc: dict, labels: list) -> str:
         credit = "Credit: your last reply held the line."
     else:
         credit = "Worth another try: compare your replies with the example below."
-    return (f"Debrief - {sc['title']}: your replies {said}. {credit}\n"
-            f"An example reply: \"{sc['good_reply']}\"\n{sources.source_line(sc['sources'])}")
+    lines = [f"Debrief - {sc['title']}: your replies {said}. {credit}"]
+    for number, marks in enumerate(points, start=1):
+        lines.append(f"Reply {number} - {_met_and_missed(marks)}.")
+    lines.append(f"An example reply: \"{sc['good_reply']}\"")
+    lines.append(sources.source_line(sc["sources"]))
+    return "\n".join(lines)
+
+
+def _evaluate(state: dict, sc: dict, text: str):
+    """The evaluation of a reply, or of the reply a follow-up answer clarifies."""
+    pending = state.pop("pending", None)
+    if not pending:
+        return reply_evaluator.evaluate(text, sc)
+    answer = follow_up_answer(text)
+    if answer:  # the question asks whether they meant to give in
+        return reply_evaluator.evaluate(pending, sc, held=answer == "no")
+    return reply_evaluator.evaluate(f"{pending} {text}", sc)
 
 
 def reply(state, text: str) -> Step:
-    """Evaluate the peer's reply to the current line, coach, and move on (or finish)."""
+    """Evaluate the peer's reply to the current line (or their answer to the follow-up
+    question), coach, and move on (or finish)."""
     if not is_running(state):
         return Step([{"text": "I lost track of the scenario, sorry. Let's start a fresh one when you're ready.",
                       "buttons": _another_buttons()}], state if isinstance(state, dict) else None, done=True)
@@ -267,16 +347,40 @@ def reply(state, text: str) -> Step:
     state = dict(state)
     if not text:
         return Step([{"text": "I didn't catch a reply. Type what you'd say, or ask for a hint."}], state)
-    evaluation = reply_evaluator.evaluate(text, sc)
+    following_up = bool(state.get("pending"))
+    evaluation = _evaluate(state, sc, text)
+    if evaluation.unclear and not following_up:
+        state["pending"] = text  # prompt() asks the follow-up question next
+        return Step([{"text": "Before I coach you, one thing I can't read for sure: whether that holds "
+                              "the boundary."}], state)
     coaching, _, why = coach(sc, evaluation)
     state["labels"] = list(state.get("labels", [])) + [evaluation.label]
+    state["points"] = list(state.get("points", [])) + [evaluation.points]
     messages = [{"text": coaching}]
     if state["turn"] == 0:
         state["turn"] = 1
         return Step(messages, state, context=_context(sc, why))
     state.update(turn=2, active=False, done=list(state.get("done", [])) + [sc["id"]])
-    messages.append({"text": _debrief(sc, state["labels"]), "buttons": _another_buttons(sc["theme"])})
+    messages.append({"text": _debrief(sc, state["labels"], state["points"]),
+                     "buttons": _another_buttons(sc["theme"])})
     return Step(messages, state, done=True, context=_context(sc, why))
+
+
+def handle(state, text: str) -> Step:
+    """One message typed inside a rehearsal: a control command when the whole message is one,
+    otherwise the peer's reply. Step.done means the rehearsal is over."""
+    command = "restart" if scenario_named_in(text) else control_command(text)
+    if command == "restart":
+        previous = dict(state) if is_running(state) else state
+        if is_running(state):  # "another scenario": not this one again
+            previous["done"] = list(state.get("done", [])) + [state["scenario"]]
+        return start(text, previous)
+    if command == "repeat":
+        return Step([], state)  # the form asks again, and prompt() repeats the line
+    handlers = {"hint": hint, "good_answer": good_answer, "skip": skip, "stop": stop}
+    if command in handlers:
+        return handlers[command](state)
+    return reply(state, text)
 
 
 # ---------------------------------------------------------------- hint, good answer, skip, stop
@@ -328,24 +432,9 @@ def stop(state) -> Step:
         return Step([{"text": "No rehearsal is running. Come back to practise any time.",
                       "buttons": _another_buttons()}], state, done=True)
     labels = state.get("labels", [])
-    held = sum(1 for label in labels if label == "good")
+    held = sum(1 for marks in state.get("points", []) if marks.get("held_boundary") is True)
     summary = (f"You replied {len(labels)} time{'s' if len(labels) != 1 else ''}; "
                f"{held} of those replies held the line." if labels else "You stopped before replying.")
     state = dict(state, active=False)
     return Step([{"text": f"Rehearsal stopped. {summary} Pick it up again whenever you like.",
                   "buttons": _another_buttons()}], state, done=True)
-
-
-def request_in_reply(text, intent: str, confidence):
-    """"restart", "good_answer" or None: a short, confident request typed mid-rehearsal
-    ("practise another scenario", "show me an example") is answered instead of being graded
-    as a reply to the other person."""
-    words = (text or "").split()
-    if not (0 < len(words) <= 8 and (confidence or 0) >= 0.9):
-        return None
-    lowered = (text or "").lower()
-    if intent == "start_rehearsal" and re.search(r"practi[cs]e|rehears|scenario|another one|new one", lowered):
-        return "restart"
-    if intent == "ask_example" and re.search(r"example|model|good (answer|reply)", lowered):
-        return "good_answer"
-    return None

@@ -1,32 +1,44 @@
-"""Evaluates a peer's reply in a boundary rehearsal.
+"""Reads a peer's reply in a boundary rehearsal: which rubric points it meets, and a verdict.
 
-Two parts that check each other:
-- rubric patterns over lemmas (bot.nlp): did the reply give in (the scenario's `gives_in`
-  phrases, unless negated), decline, sound warm or cold, name a value or role, offer an
-  alternative, share too much of the peer's own story;
-- a multinomial naive Bayes classifier over lemma n-grams plus those pattern features,
-  trained on the train split of content/replies.yml (deterministic; cached under var/,
-  keyed by a hash of the content it was trained on).
-When the two disagree, or the classifier is unsure, the verdict is "unsure" and the
-caller says what it noticed instead of passing a verdict.
+The meaning comes from the project's sentence model (bot.embedding, all-MiniLM-L6-v2). One
+scikit-learn logistic regression per rubric point and one for the overall label read the
+reply's embedding plus a few lemma-pattern signals (a scenario's `gives_in` phrases unless
+negated, a refusal, warm or cold words, a long personal history...). The patterns stay
+because they add what the embedding misses, negation above all: on the dev split they
+raise label agreement from 0.90 to 0.96 (bench/rehearsal.py).
+
+Trained on the train split of content/replies.yml plus each scenario's example reply;
+deterministic; cached under var/ by a hash of the content and the model.
+
+Verdict rules, in this order:
+- held the boundary is read first. Between UNCLEAR_LOW and UNCLEAR_HIGH it is "unclear" and
+  the caller asks the scenario's follow-up question instead of passing a verdict;
+- a reply is never praised ("good") unless held the boundary is confidently true;
+- the label is the most likely label consistent with that reading, and the points shown to
+  the peer are made consistent with the label.
 """
 import hashlib
-import json
-import math
 import re
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 import yaml
 
 from bot import CONTENT_DIR, VAR_DIR, nlp
+from bot.embedding import MODEL_SHA256, embed, embed_cached
 
 RUBRIC_POINTS = ("held_boundary", "warm", "named_value", "offered_alternative", "disclosure_ok")
 LABELS = ("good", "boundary_broken", "cold_judgmental", "over_disclosing")
-MODEL_VERSION = 7  # bump when features change, so the cached model is retrained
-MODEL_PATH = VAR_DIR / "rehearsal_classifier.json"
-CONFIDENT = 0.6
+MODEL_VERSION = 8  # bump when features change, so the cached model is retrained
+MODEL_DIR = VAR_DIR / "rehearsal"
+REGULARIZATION = 4.0     # LogisticRegression C, chosen on the dev split
+UNCLEAR_LOW, UNCLEAR_HIGH = 0.35, 0.65  # held-the-boundary probabilities that ask a follow-up
+DISAGREE = 0.5  # ...and when the label classifier is this sure of a label that reads it the other way
+# Labels that fit each reading of held the boundary (self-disclosure scenarios label a whole
+# story given on demand as over_disclosing, with the boundary not held).
+FITS_HELD = {True: ("good", "cold_judgmental", "over_disclosing"),
+             False: ("boundary_broken", "over_disclosing")}
 
 # Contractions the lookup lemmatizer leaves alone or maps oddly ("'s" -> "have").
 _CONTRACTIONS = {"'s": "be", "’s": "be", "'re": "be", "’re": "be", "'m": "be", "’m": "be",
@@ -196,34 +208,14 @@ class Signals:
     def over_disclosed(self) -> bool:
         return len(self.story_details) >= 3 and self.first_person >= 2
 
-    def points(self, theme: str) -> dict:
-        """Rubric point -> True / False / None (None: the patterns can't tell)."""
-        return {
-            "held_boundary": self.held_boundary(theme),
-            "warm": self.warmth(),
-            "named_value": True if self.value else None,
-            # an alternative is something offered *instead*: it needs the boundary held
-            "offered_alternative": (True if (self.alternative or self.turned_back)
-                                    and self.held_boundary(theme) is not False else None),
-            "disclosure_ok": not self.over_disclosed(),
-        }
-
-    def features(self, theme: str) -> list:
-        f = []
+    def vector(self, theme: str) -> list:
+        """Numeric features for the classifiers."""
         held = self.held_boundary(theme)
-        f.append(f"__held_{held}")
-        f += [f"__warmth_{self.warmth()}"] * 3
-        f += ["__gave_in"] * (2 if self.gave_in else 0)
-        f += ["__declined"] if self.declined else []
-        f += ["__warm"] * min(len(self.warm), 3)
-        f += ["__cold"] * min(len(self.cold), 3)
-        f += ["__value"] if self.value else []
-        f += ["__alt"] if self.alternative else []
-        f += ["__turned_back"] if self.turned_back else []
-        f += ["__story"] * min(len(self.story_details), 6)
-        f.append("__long" if self.words > 40 else "__short" if self.words < 15 else "__medium")
-        f.append("__first_person_many" if self.first_person >= 5 else "__first_person_few")
-        return f
+        return [float(bool(self.gave_in)), float(bool(self.declined)), float(bool(self.assent)),
+                float(bool(self.warm)), float(bool(self.cold)), float(bool(self.value)),
+                float(bool(self.alternative or self.turned_back)), min(len(self.story_details), 6) / 3,
+                float(self.over_disclosed()), float(held is True), float(held is False), float(self.curt),
+                min(self.words, 80) / 40]
 
 
 def signals(text: str, scenario: dict) -> Signals:
@@ -249,18 +241,11 @@ def signals(text: str, scenario: dict) -> Signals:
     )
 
 
-# ---------------------------------------------------------------- classifier
+# ---------------------------------------------------------------- classifiers
 
 def _load_yaml(name: str) -> dict:
     with open(CONTENT_DIR / name, encoding="utf-8") as f:
         return yaml.safe_load(f)
-
-
-def content_hash() -> str:
-    h = hashlib.sha256(f"v{MODEL_VERSION}".encode())
-    for name in ("replies.yml", "scenarios.yml"):  # features use the scenarios' gives_in phrases
-        h.update((CONTENT_DIR / name).read_bytes())
-    return h.hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -273,61 +258,84 @@ def replies(split: str = None) -> list:
     return [r for r in items if split is None or r["split"] == split]
 
 
-def features(text: str, scenario: dict) -> list:
-    words = [t for t in _clause_tokens(text) if t is not None]
-    bigrams = [f"{a}_{b}" for a, b in zip(words, words[1:])]
-    return words + bigrams + signals(text, scenario).features(scenario.get("theme", ""))
+def training_items() -> list:
+    """The train split plus every scenario's example reply (it meets every point)."""
+    examples = [{"scenario": s["id"], "label": "good", "has": list(RUBRIC_POINTS), "text": s["good_reply"]}
+                for s in scenarios_by_id().values()]
+    return replies("train") + examples
 
 
-def train(items: list) -> dict:
-    """Multinomial naive Bayes with add-one smoothing: deterministic for the same data."""
-    scenarios = scenarios_by_id()
-    class_docs = Counter()
-    counts = defaultdict(Counter)
-    for r in items:
-        class_docs[r["label"]] += 1
-        counts[r["label"]].update(features(r["text"], scenarios[r["scenario"]]))
-    vocab = sorted({f for c in counts.values() for f in c})
-    total = sum(class_docs.values())
-    model = {"labels": list(LABELS), "priors": {}, "log_probs": {}, "unknown": {}}
-    for label in LABELS:
-        n = sum(counts[label].values())
-        denom = n + len(vocab)
-        model["priors"][label] = math.log((class_docs[label] + 1) / (total + len(LABELS)))
-        model["log_probs"][label] = {f: math.log((counts[label][f] + 1) / denom) for f in vocab}
-        model["unknown"][label] = math.log(1 / denom)
-    return model
+def content_hash() -> str:
+    h = hashlib.sha256(f"v{MODEL_VERSION} C{REGULARIZATION} {MODEL_SHA256}".encode())
+    for name in ("replies.yml", "scenarios.yml"):  # patterns use the scenarios' gives_in phrases
+        h.update((CONTENT_DIR / name).read_bytes())
+    return h.hexdigest()[:24]
 
 
-def predict(model: dict, feats: list) -> dict:
-    """Label -> probability."""
-    scores = {}
-    for label in model["labels"]:
-        lp = model["log_probs"][label]
-        known = [lp[f] for f in feats if f in lp]
-        scores[label] = model["priors"][label] + sum(known)
-    top = max(scores.values())
-    exp = {k: math.exp(v - top) for k, v in scores.items()}
-    z = sum(exp.values())
-    return {k: v / z for k, v in exp.items()}
+def features(texts: list, scenario_ids: list, vectors: np.ndarray = None, found: list = None) -> np.ndarray:
+    """One row per reply: its sentence embedding, then the pattern signals."""
+    vectors = embed(texts) if vectors is None else vectors
+    by_id = scenarios_by_id()
+    found = found or [signals(t, by_id[i]) for t, i in zip(texts, scenario_ids)]
+    rows = [f.vector(by_id[i].get("theme", "")) for f, i in zip(found, scenario_ids)]
+    return np.hstack([vectors, np.array(rows, dtype=np.float32)])
+
+
+@dataclass
+class Classifiers:
+    points: dict   # rubric point -> fitted LogisticRegression (classes False, True)
+    label: object  # fitted LogisticRegression over LABELS
+
+
+def _new_model():
+    from sklearn.linear_model import LogisticRegression  # imported here: ~0.5 s, only when training
+    return LogisticRegression(C=REGULARIZATION, class_weight="balanced", max_iter=5000)
+
+
+def train(items: list) -> Classifiers:
+    """Deterministic for the same items (lbfgs, no random state involved)."""
+    texts = [r["text"] for r in items]
+    x = features(texts, [r["scenario"] for r in items], embed_cached(texts))
+    points = {p: _new_model().fit(x, np.array([p in r["has"] for r in items])) for p in RUBRIC_POINTS}
+    label = _new_model().fit(x, np.array([r["label"] for r in items]))
+    return Classifiers(points, label)
+
+
+def _save(clf: Classifiers, path) -> None:
+    arrays = {}
+    for name, model in [*clf.points.items(), ("label", clf.label)]:
+        arrays[f"{name}.coef"], arrays[f"{name}.intercept"] = model.coef_, model.intercept_
+        arrays[f"{name}.classes"] = model.classes_.astype(str)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, **arrays)
+    tmp.replace(path)
+
+
+def _restore(path) -> Classifiers:
+    """Fitted models from plain arrays (no pickle): coefficients, intercepts and classes."""
+    data = np.load(path)
+
+    def model(name):
+        m = _new_model()
+        m.coef_, m.intercept_ = data[f"{name}.coef"], data[f"{name}.intercept"]
+        classes = data[f"{name}.classes"]
+        m.classes_ = classes == "True" if name != "label" else classes
+        return m
+    return Classifiers({p: model(p) for p in RUBRIC_POINTS}, model("label"))
 
 
 @lru_cache(maxsize=1)
-def model() -> dict:
-    """The classifier for the current content: from the var/ cache, or trained now (first use)."""
-    key = content_hash()
-    if MODEL_PATH.exists():
+def classifiers() -> Classifiers:
+    """The classifiers for the current content: from the var/ cache, or trained now (first use)."""
+    path = MODEL_DIR / f"classifiers-{content_hash()}.npz"
+    if path.exists():
         try:
-            cached = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-            if cached.get("key") == key:
-                return cached["model"]
-        except (ValueError, KeyError):
+            return _restore(path)
+        except (OSError, ValueError, KeyError):
             pass
-    trained = train(replies("train"))
-    MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
-    tmp = MODEL_PATH.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"key": key, "model": trained}), encoding="utf-8")
-    tmp.replace(MODEL_PATH)
+    trained = train(training_items())
+    _save(trained, path)
     return trained
 
 
@@ -335,90 +343,55 @@ def model() -> dict:
 
 @dataclass
 class Evaluation:
-    label: str            # one of LABELS, or "unsure"
-    points: dict          # rubric point -> True / False / None
-    classifier_label: str
-    classifier_confidence: float
-    pattern_label: str    # what the patterns alone suggest, or None
-    signals: Signals
+    label: str           # one of LABELS, or "unclear" (held the boundary could go either way)
+    points: dict         # rubric point -> True / False; held_boundary None while unclear
+    probabilities: dict  # rubric point -> probability the point is met
+    label_probabilities: dict
+    signals: Signals = field(repr=False)
 
     @property
     def credit(self) -> bool:
         return self.label == "good"
 
-    def noticed(self) -> list:
-        """Plain-language observations, for when there is no verdict (and for every coaching)."""
-        s = self.signals
-        notes = []
-        if s.gave_in:
-            notes.append(f"you said \"{s.gave_in[-1][1]}\", which sounds like agreeing to the request")
-        if s.declined:
-            notes.append("you said no to the request")
-        if s.warm:
-            notes.append("you acknowledged the person")
-        if s.cold:
-            notes.append("some words may land as cold or judging")
-        if s.value:
-            notes.append("you named a role or value")
-        if s.alternative or s.turned_back:
-            notes.append("you offered something else or turned it back to them")
-        if s.over_disclosed():
-            notes.append("you shared a lot of your own history")
-        return notes
+    @property
+    def unclear(self) -> bool:
+        return self.label == "unclear"
 
 
-def _pattern_label(points: dict, s: Signals):
-    if points["held_boundary"] is False and s.gave_in:
-        return "boundary_broken"
-    if not points["disclosure_ok"]:
-        return "over_disclosing"
-    if points["warm"] is False:
-        return "cold_judgmental"
-    if points["held_boundary"] and points["warm"] and (points["named_value"] or points["offered_alternative"]):
-        return "good"
+def _held_reading(probability: float, held):
+    if held is not None:
+        return held
+    if probability >= UNCLEAR_HIGH:
+        return True
+    if probability <= UNCLEAR_LOW:
+        return False
     return None
 
 
-def _supported(label: str, points: dict, s: Signals) -> bool:
-    """The classifier alone is overconfident on unfamiliar replies: a verdict also needs one
-    pattern that points the same way."""
+def evaluate(text: str, scenario: dict, held: bool = None) -> Evaluation:
+    """Reads one reply. `held` (True/False) is the peer's own answer to the follow-up question
+    about holding the boundary; it replaces the classifier's reading of that point."""
+    text = (text or "").strip()
+    clf = classifiers()
+    found = signals(text, scenario)
+    x = features([text], [scenario["id"]], found=[found])
+    probabilities = {p: float(m.predict_proba(x)[0][list(m.classes_).index(True)]) for p, m in clf.points.items()}
+    label_probabilities = dict(zip(clf.label.classes_, (float(v) for v in clf.label.predict_proba(x)[0])))
+    points = {p: probabilities[p] >= 0.5 for p in RUBRIC_POINTS}
+    reading = _held_reading(probabilities["held_boundary"], held)
+    top = max(label_probabilities, key=label_probabilities.get)
+    if held is None and reading is not None and top not in FITS_HELD[reading] and label_probabilities[top] >= DISAGREE:
+        reading = None  # the label classifier reads it the other way: ask rather than guess
+    points["held_boundary"] = reading
+    if reading is None:
+        return Evaluation("unclear", points, probabilities, label_probabilities, found)
+    label = max(FITS_HELD[reading], key=lambda name: label_probabilities.get(name, 0.0))
     if label == "good":
-        return (points["held_boundary"] is not False and points["warm"] is True
-                and bool(points["named_value"] or points["offered_alternative"]))
-    if label == "boundary_broken":
-        return bool(s.assent) and not s.declined
-    if label == "cold_judgmental":
-        return points["warm"] is False or bool(s.cold)
-    return len(s.story_details) >= 2  # over_disclosing
-
-
-def evaluate(text: str, scenario: dict) -> Evaluation:
-    theme = scenario.get("theme", "")
-    s = signals(text or "", scenario)
-    points = s.points(theme)
-    probs = predict(model(), features(text or "", scenario))
-    clf_label = max(probs, key=probs.get)
-    confidence = probs[clf_label]
-    pattern = _pattern_label(points, s)
-
-    if not (text or "").strip() or s.words < 2:
-        label = "unsure"
-    elif pattern == clf_label:
-        label = pattern
-    elif pattern in ("boundary_broken", "over_disclosing"):
-        label = pattern  # explicit evidence (a give-in phrase, a long personal history) wins
-    elif pattern is None and confidence >= CONFIDENT and _supported(clf_label, points, s):
-        label = clf_label
-    else:
-        label = "unsure"
-
-    if label in LABELS:  # fill what the patterns couldn't tell from the verdict
-        implied = {"held_boundary": label != "boundary_broken", "warm": label != "cold_judgmental",
-                   "disclosure_ok": label != "over_disclosing"}
-        for point, value in implied.items():
-            if points[point] is None:
-                points[point] = value
-    for point in ("named_value", "offered_alternative"):
-        if points[point] is None and label in LABELS:
-            points[point] = False
-    return Evaluation(label, points, clf_label, round(confidence, 3), pattern, s)
+        points.update(warm=True, disclosure_ok=True)
+    elif label == "cold_judgmental":
+        points["warm"] = False
+    elif label == "over_disclosing":
+        points["disclosure_ok"] = False
+    elif label == "boundary_broken":
+        points["offered_alternative"] = False  # nothing is offered *instead* when the line is crossed
+    return Evaluation(label, points, probabilities, label_probabilities, found)

@@ -2,12 +2,11 @@
 import asyncio
 import json
 
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.rehearsal import (ActionAskRehearsalReply, ActionRehearsalHint, ActionRehearsalSkip,
-                               ActionRehearsalStop, ActionShowGoodAnswer, ActionStartRehearsal,
-                               ValidateRehearsalForm)
+from actions.rehearsal import (ActionAskRehearsalReply, ActionRehearsalHint, ActionShowGoodAnswer,
+                               ActionStartRehearsal, ValidateRehearsalForm)
 from bot import rehearsal
 from tests.conftest import make_tracker, run_action
 
@@ -61,14 +60,6 @@ def test_ask_shows_the_opening_line_with_control_buttons():
     assert state["asked"] == 0
 
 
-def test_ask_stays_quiet_when_already_asked_since_the_last_message():
-    state, _, _ = _started()
-    tracker = make_tracker("repeat", "repeat", slots={"rehearsal": state}, active_loop=LOOP,
-                           events=[{"event": "user", "text": "repeat"},
-                                   {"event": "action", "name": "action_ask_rehearsal_reply"}])
-    assert run_action(ActionAskRehearsalReply(), tracker) == ([], [])
-
-
 def test_done_when_bad_reply_gets_coaching_then_good_reply_gets_credit():
     state, _, _ = _started()
     state, _ = _asked(state)
@@ -87,11 +78,11 @@ def test_done_when_bad_reply_gets_coaching_then_good_reply_gets_credit():
     assert messages[-1]["buttons"][0]["payload"] == "practice a boundary scenario"
 
 
-def test_a_short_confident_request_for_another_scenario_restarts_instead_of_grading():
+def test_another_scenario_typed_alone_restarts_instead_of_grading():
     state, _, _ = _started()
-    slots, messages = _validate(state, "practice a confidentiality scenario", "start_rehearsal", 0.98)
-    assert slots["rehearsal_reply"] is None
-    assert rehearsal.scenario(slots["rehearsal"]["scenario"])["theme"] == "confidentiality"
+    slots, messages = _validate(state, "another scenario", "start_rehearsal", 0.98)
+    assert slots["rehearsal_reply"] is None  # the form asks the new scenario's opening
+    assert slots["rehearsal"]["scenario"] != "money_phone_bill" and slots["rehearsal"]["active"]
     assert messages[0]["text"].startswith("Let's practise")
 
 
@@ -100,30 +91,51 @@ def test_validate_with_a_lost_state_finishes_politely():
     assert slots["rehearsal_reply"] == "anything" and "lost track" in messages[0]["text"]
 
 
-def test_hint_and_good_answer_keep_the_form_running():
+def test_control_words_typed_in_the_form_are_obeyed_whatever_the_intent():
     state, _, _ = _started()
-    events, messages = run_action(ActionRehearsalHint(), make_tracker("hint", "hint", slots={"rehearsal": state},
-                                                                      active_loop=LOOP))
-    assert messages[0]["text"].startswith("Hint:") and _slots(events)["rehearsal"]["hints"] == 1
-    assert not any(e["event"] == "active_loop" for e in events)
+    state, _ = _asked(state)
+    slots, messages = _validate(state, "hint", intent="nlu_fallback")
+    assert slots["rehearsal_reply"] is None and messages[0]["text"].startswith("Hint:")
+    assert slots["rehearsal"]["hints"] == 1
+    slots, messages = _validate(state, "show me a good answer", intent="show_good_answer", confidence=0.99)
+    assert slots["rehearsal_reply"] is None
+    assert rehearsal.scenario("money_phone_bill")["good_reply"] in messages[0]["text"]
+    slots, messages = _validate(state, "repeat", intent="repeat", confidence=0.99)
+    assert slots["rehearsal_reply"] is None and messages == []
+    for word in ("skip", "stop"):
+        slots, messages = _validate(state, word, intent=word, confidence=0.99)
+        assert slots["rehearsal_reply"] == word  # filled: the form completes and the loop ends
+        assert slots["rehearsal"]["active"] is False and messages[0]["text"]
+
+
+def test_a_reply_with_stop_or_hint_inside_is_coached_even_when_the_nlu_reads_a_command():
+    state, _, _ = _started()
+    state, _ = _asked(state)
+    reply = "please stop worrying, i can't lend cash, it's not what peers do, but let's call the phone company together"
+    slots, messages = _validate(state, reply, intent="stop", confidence=0.95)
+    assert slots["rehearsal_reply"] is None and slots["rehearsal"]["active"]  # the escalation comes next
+    assert slots["rehearsal"]["turn"] == 1 and "Checklist:" in messages[0]["text"]
+    assert "Rehearsal stopped" not in messages[0]["text"]
+    state, _ = _asked(slots["rehearsal"])
+    reply = "want a hint? i still can't lend it, but the community action agency helps with bills, let's go together"
+    slots, messages = _validate(state, reply, intent="hint", confidence=0.95)
+    assert slots["rehearsal_reply"] == reply and "Debrief" in messages[-1]["text"]
+    assert not messages[0]["text"].startswith("Hint:")
+
+
+def test_hint_and_good_answer_outside_a_rehearsal():
+    state, _, _ = _started()
+    done = rehearsal.skip(state).state
+    events, messages = run_action(ActionRehearsalHint(), make_tracker("hint", "hint", slots={"rehearsal": done}))
+    assert "no scenario running" in messages[0]["text"]
     events, messages = run_action(ActionShowGoodAnswer(), make_tracker("show me a good answer", "show_good_answer",
-                                                                       slots={"rehearsal": state}, active_loop=LOOP))
+                                                                       slots={"rehearsal": done}))
     assert rehearsal.scenario("money_phone_bill")["good_reply"] in messages[0]["text"]
     assert _slots(events)["context"]["title"].startswith("Rehearsal:")
 
 
-def test_skip_and_stop_deactivate_the_form():
-    state, _, _ = _started()
-    for action in (ActionRehearsalSkip(), ActionRehearsalStop()):
-        events, messages = run_action(action, make_tracker("stop", "stop", slots={"rehearsal": state},
-                                                           active_loop=LOOP))
-        assert ActiveLoop(None) in events and SlotSet("requested_slot", None) in events
-        assert _slots(events)["rehearsal"]["active"] is False and messages[0]["text"]
-
-
 def test_controls_out_of_turn_explain_and_never_raise():
-    for action in (ActionRehearsalHint(), ActionShowGoodAnswer(), ActionRehearsalSkip(), ActionRehearsalStop(),
-                   ActionAskRehearsalReply()):
+    for action in (ActionRehearsalHint(), ActionShowGoodAnswer(), ActionAskRehearsalReply()):
         for slots in ({}, {"rehearsal": "not a dict"}, {"rehearsal": {"scenario": "deleted", "active": True}}):
             events, messages = run_action(action, make_tracker("hint", "hint", slots=slots))
             assert messages and messages[0]["text"]
@@ -141,7 +153,7 @@ def test_every_action_class_in_the_module_has_a_name():
                if issubclass(c, Action) and c.__module__ == module.__name__]
     assert {c().name() for c in classes} == {
         "action_start_rehearsal", "action_ask_rehearsal_reply", "validate_rehearsal_form",
-        "action_rehearsal_hint", "action_show_good_answer", "action_rehearsal_skip", "action_rehearsal_stop"}
+        "action_rehearsal_hint", "action_show_good_answer"}
 
 
 def test_the_reset_reply_seen_at_form_activation_is_not_graded():
