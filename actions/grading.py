@@ -1,4 +1,4 @@
-"""Is a described task in a peer's role? Thin adapter over bot.grader.chat_reply."""
+"""Is a described task in a peer's role? Thin adapter over bot.grading.chat_reply."""
 import logging
 
 from rasa_sdk import Action
@@ -17,7 +17,7 @@ class ActionGradeTask(Action):
         return "action_grade_task"
 
     async def run(self, dispatcher, tracker, domain):
-        from bot.grader import chat_reply   # loads the spaCy pipeline and grader on first use
+        from bot.grading import chat_reply   # loads the meaning model and grader on first use
 
         text = (tracker.latest_message or {}).get("text") or ""
         reply = None

@@ -1,119 +1,159 @@
-"""Role-fit grader figures: dev-split accuracy, per-class precision/recall, confusion
-matrix, and grading latency (p50/p95). `python bench/grader.py` (not a test)."""
-import json
-import math
+"""Role-fit grader figures (not a test): for the task bank's dev split and the real-world
+evaluation set tests/eval/duties.yml: accuracy, per-verdict recall, the count of
+out-of-role duties called in role, and latency (cold `python -m bot grade`, warm per task).
+
+    .venv/bin/python bench/grader.py            # dev split + eval set + latency
+    .venv/bin/python bench/grader.py -v         # also list the dev misses
+    .venv/bin/python bench/grader.py --dev      # dev split only (while tuning: the eval set is not looked at)
+    .venv/bin/python bench/grader.py --cv       # 5-fold CV on train: how the constants were chosen
+    .venv/bin/python bench/grader.py --eval-errors   # list the eval set's errors (look once, don't tune)
+
+The eval set is never trained on or tuned against: only reported.
+"""
 import random
 import statistics
+import subprocess
 import sys
-import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import yaml
 
-from bot import grader  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.grading import model as grading_model  # noqa: E402
+from bot.grading import verdict as grading_verdict  # noqa: E402
 from bot.tasks import VERDICTS, load_tasks  # noqa: E402
 
-PREDICTED = VERDICTS + ("unsure",)
+EVAL_FILE = ROOT / "tests" / "eval" / "duties.yml"
 
 
-def evaluate(tasks):
-    """[(gold, predicted verdict incl. unsure, seconds)] for each task."""
+def load_eval():
+    """[(text, gold verdict)] from tests/eval/duties.yml, or [] when it is not there yet."""
+    if not EVAL_FILE.exists():
+        return []
+    data = yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))
+    items = data.get("duties", data) if isinstance(data, dict) else data
+    out = []
+    for item in items or []:
+        text = item.get("text") or item.get("duty")
+        gold = item.get("verdict") or item.get("label")
+        if text and gold in VERDICTS:
+            out.append((text, gold))
+    return out
+
+
+def run(pairs, grade):
+    """[(gold, predicted, seconds, text, verdict object)]; not_a_task counts as depends (the CLI contract)."""
     rows = []
-    for t in tasks:
+    for text, gold in pairs:
         start = time.perf_counter()
-        v = grader.grade(t.text)
-        rows.append((t.verdict, v.verdict, time.perf_counter() - start, t, v))
+        v = grade(text)
+        seconds = time.perf_counter() - start
+        rows.append((gold, v.to_json()["verdict"], seconds, text, v))
     return rows
 
 
 def report(rows, title):
     n = len(rows)
-    strict = sum(g == p for g, p, *_ in rows) / n
-    answered = [(g, p) for g, p, *_ in rows if p != "unsure"]
-    cli = sum(g == ("depends" if p == "unsure" else p) for g, p, *_ in rows) / n
-    print(f"== {title}: {n} tasks")
-    print(f"accuracy (unsure counts as wrong): {strict:.3f}")
-    print(f"accuracy of the CLI verdict (unsure reported as depends): {cli:.3f}")
-    if answered:
-        print(f"answered {len(answered)}/{n} ({len(answered)/n:.0%}); accuracy when answered: "
-              f"{sum(g == p for g, p in answered)/len(answered):.3f}")
-    print(f"{'class':<12} {'precision':>9} {'recall':>7} {'support':>8}")
+    if not n:
+        print(f"== {title}: no items")
+        return
+    acc = sum(g == p for g, p, *_ in rows) / n
+    print(f"== {title}: {n} items")
+    print(f"accuracy {acc:.3f}")
     for c in VERDICTS:
-        tp = sum(g == c and p == c for g, p, *_ in rows)
-        pred = sum(p == c for _, p, *_ in rows)
         gold = sum(g == c for g, *_ in rows)
-        prec = f"{tp/pred:.3f}" if pred else "  -  "
-        rec = f"{tp/gold:.3f}" if gold else "  -  "
-        print(f"{c:<12} {prec:>9} {rec:>7} {gold:>8}")
-    print("confusion matrix (rows gold, columns predicted):")
-    print(" " * 13 + "".join(f"{p:>13}" for p in PREDICTED))
+        tp = sum(g == c and p == c for g, p, *_ in rows)
+        print(f"  recall {c:<12} {tp / gold:.3f} ({tp}/{gold})" if gold else f"  recall {c:<12}   -   (0)")
+    bad = sum(g == "out_of_role" and p == "in_role" for g, p, *_ in rows)
+    print(f"out-of-role called in role: {bad}")
+    print("confusion (rows gold, columns predicted): " + " ".join(f"{p:>12}" for p in VERDICTS))
     for g in VERDICTS:
-        print(f"{g:<13}" + "".join(f"{sum(gg == g and pp == p for gg, pp, *_ in rows):>13}" for p in PREDICTED))
+        print(f"  {g:<12}" + " " * 29 + " ".join(f"{sum(gg == g and pp == p for gg, pp, *_ in rows):>12}"
+                                                  for p in VERDICTS))
 
 
-def cross_validate(folds=5):
-    """5-fold CV on the train split for the blend weight, k and the unsure floor (how the
-    constants in bot/grader.py were chosen, without looking at dev)."""
-    from bot.tasks import tasks_by_id
+def misses(rows):
+    for g, p, _, text, v in rows:
+        if g != p:
+            name = v.principle.id if v.principle else (v.matched_task_id or "-")
+            print(f"  MISS gold {g}, got {p} ({v.confidence:.2f}, {name}): {text}")
 
-    bank, train = tasks_by_id(), load_tasks("train")
+
+def latency(rows_warm):
+    ms = sorted(s * 1000 for _, _, s, _, _ in rows_warm)
+    print(f"warm grading latency over {len(ms)} tasks: p50 {statistics.median(ms):.1f} ms, "
+          f"p95 {ms[int(0.95 * (len(ms) - 1))]:.1f} ms")
+    colds = []
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "bot", "grade", "--json", "Observe urine screens"], cwd=ROOT,
+                       capture_output=True, check=True)
+        colds.append(time.perf_counter() - start)
+    print(f"cold `python -m bot grade` (process start to answer, content cached): "
+          f"{', '.join(f'{c:.2f}' for c in colds)} s (best {min(colds):.2f} s)")
+
+
+# ------------------------------------------------------------------ tuning by cross-validation on train
+def cv_scores(folds=5, verdict_c=grading_model.VERDICT_C, principle_c=grading_model.PRINCIPLE_C):
+    """[(task, Scores)] for every train task, each scored by classifiers fitted without its fold."""
+    import numpy as np
+
+    train = load_tasks("train")
     ids = [t.id for t in train]
     random.Random(0).shuffle(ids)
-    rows = []
-    for i in range(folds):
-        held = set(ids[i::folds])
-        directory = Path(tempfile.mkdtemp())
-        grader.train([t for t in train if t.id not in held], directory)
-        index = json.loads((directory / "knn.json").read_text())
-        docs = [grader.ngrams(e["features"]) for e in index]
-        df = Counter(g for d in docs for g in set(d))
-        idf = {g: math.log((1 + len(docs)) / (1 + n)) + 1 for g, n in df.items()}
-        model = grader.Model(directory, index, idf, [grader._tfidf(d, idf) for d in docs])
+    full = grading_model.build(verdict_c=verdict_c, principle_c=principle_c)   # every item embedded once
+    vectors = {(i.kind, i.ref, i.text): v for i, v in zip(full.items, full.vectors)}
+    out = []
+    for k in range(folds):
+        held = set(ids[k::folds])
+        items = grading_model.training_items([t for t in train if t.id not in held])
+        model = grading_model.fit(items, np.stack([vectors[(i.kind, i.ref, i.text)] for i in items]),
+                                  verdict_c, principle_c)
         for t in train:
             if t.id in held:
-                f = grader.parse_framing(grader.clean(t.text))
-                feats = grader.features(f.core)
-                rows.append((t, grader.rule_hits(f.core), model.textcat_probs(feats), model.neighbours(feats)))
-    print(f"== {folds}-fold CV on train ({len(rows)} tasks)")
-    for k in (3, 5, 7, 9):
-        for w in (0.0, 0.3, 0.5, 0.7, 1.0):
-            for floor in (0.0, 0.45, 0.5, 0.55):
-                correct = answered = 0
-                for t, hits, p_model, nb in rows:
-                    if hits:
-                        v = bank[hits[0][0]].verdict
-                    else:
-                        p_knn = grader.knn_probs(nb, bank, k)
-                        p = {x: w * p_model[x] + (1 - w) * p_knn[x] for x in VERDICTS}
-                        v = max(p, key=p.get)
-                        v = "unsure" if p[v] < floor else v
-                    answered += v != "unsure"
-                    correct += v == t.verdict
-                print(f"k={k} weight={w:.1f} floor={floor:.2f}: accuracy {correct/len(rows):.3f}, "
-                      f"answered {answered/len(rows):.2f}, accuracy when answered {correct/max(answered, 1):.3f}")
+                out.append((t, model.score(grading_model.embed_task(t.text))))
+    return out
+
+
+def cross_validate():
+    import itertools
+
+    print("== 5-fold CV on train (task bank): the decision rules (framing and negation wording not applied)")
+    for verdict_c, principle_c in ((2.0, 8.0), (8.0, 8.0), (2.0, 32.0)):
+        scored = cv_scores(verdict_c=verdict_c, principle_c=principle_c)
+        results = []
+        for fires, conflict, dep in itertools.product((0.3, 0.4, 0.5, 0.6, 1.1), (0.7, 0.8, 0.9, 1.1),
+                                                      (0.4, 0.5, 0.6, 1.1)):
+            v = grading_verdict
+            v.OUT_OF_ROLE_FIRES, v.CONFLICT_IN_ROLE, v.DEPENDS_FIRES = fires, conflict, dep
+            got = [(t.verdict, v.decide_label(s)[0]) for t, s in scored]
+            acc = sum(g == p for g, p in got) / len(got)
+            bad = sum(g == "out_of_role" and p == "in_role" for g, p in got)
+            results.append((acc, -bad, fires, conflict, dep))
+        for acc, bad, fires, conflict, dep in sorted(results, reverse=True)[:5]:
+            print(f"verdict C={verdict_c:<4} principle C={principle_c:<4} out fires {fires:.2f} conflict {conflict:.2f} "
+                  f"depends fires {dep:.2f}: accuracy {acc:.3f}, out-of-role called in role {-bad}")
 
 
 def main():
     if "--cv" in sys.argv:
         return cross_validate()
     start = time.perf_counter()
-    grader.load_model()
-    grader.grade("warm up")
-    print(f"model ready in {time.perf_counter() - start:.2f}s (cache: {grader.model_dir()})")
-    dev = evaluate(load_tasks("dev"))
-    report(dev, "dev split (never trained on)")
+    grading_model.load()
+    grading_verdict.grade("Observe urine screens")
+    print(f"model ready in {time.perf_counter() - start:.2f}s (cache: {grading_model.cache_path()})")
+    dev = run([(t.text, t.verdict) for t in load_tasks("dev")], grading_verdict.grade)
+    report(dev, "dev split (tasks.yml split: dev; tuned on)")
     if "-v" in sys.argv:
-        for g, p, _, t, v in dev:
-            if g != p:
-                print(f"  MISS {t.id}: gold {g}, got {p} ({v.confidence:.2f}, {v.matched_task_id}) - {t.text}")
-    train = evaluate(load_tasks("train"))
-    report(train, "train split (fit check only)")
-    times = sorted(s for *_, s, _, _ in [(g, p, s, t, v) for g, p, s, t, v in dev + train])
-    ms = [s * 1000 for s in times]
-    print(f"grading latency over {len(ms)} tasks: p50 {statistics.median(ms):.1f} ms, "
-          f"p95 {ms[int(0.95 * (len(ms) - 1))]:.1f} ms")
+        misses(dev)
+    evaluation = [] if "--dev" in sys.argv else run(load_eval(), grading_verdict.grade)
+    report(evaluation, f"real-world eval set ({EVAL_FILE.relative_to(ROOT)}; never trained or tuned on)")
+    if "--eval-errors" in sys.argv:
+        misses(evaluation)
+    latency(dev + evaluation)
 
 
 if __name__ == "__main__":

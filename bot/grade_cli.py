@@ -1,4 +1,9 @@
-"""`python -m bot grade [--json] [TEXT]`: grade described tasks (one per line of stdin without TEXT)."""
+"""`python -m bot grade [--json] [TEXT]`: grade described tasks (one per line of stdin without TEXT).
+
+A pasted job description gets a verdict per duty (headings and blank lines skipped) and,
+in the text output, a summary line ("14 duties: 11 in role, 2 out of role (clinical), 1 depends").
+With --json every duty is one JSON object per line and nothing else is printed.
+"""
 import json
 import sys
 
@@ -10,44 +15,22 @@ def register_cli(subparsers):
     p.set_defaults(run=run)
 
 
-def task_lines(stream) -> list:
-    """The tasks in pasted text, one per non-blank line, bullets cleaned. When the paste is a
-    bulleted list (a job description), its un-bulleted short or all-caps lines are section
-    headings ("ESSENTIAL JOB DUTIES", "Administrative"), not tasks, and are skipped."""
-    from bot.grader import clean, is_bulleted
-
-    raw = [line.strip() for line in stream if line.strip()]
-    bulleted = [is_bulleted(line) for line in raw]
-    tasks = []
-    for line, has_bullet in zip(raw, bulleted):
-        text = clean(line)
-        if not text or not any(c.isalpha() for c in text):
-            continue
-        if any(bulleted) and not has_bullet and (text.isupper() or len(text.split()) <= 3):
-            continue
-        tasks.append(text)
-    return tasks
-
-
-def human(verdict) -> str:
-    from bot.grader import describe
-
-    lines = [f"{verdict.task}", f"  {describe(verdict)} (confidence {verdict.confidence:.2f})"]
-    lines += [f"  - {reason}" for reason in verdict.reasons]
-    if verdict.sources:
-        lines.append("  Source: " + "; ".join(verdict.sources))
-    return "\n".join(lines)
-
-
 def run(args) -> int:
-    from bot.grader import grade
+    from bot.grading import grade, human, summary
+    from bot.grading.framing import task_lines
 
     tasks = [" ".join(args.text)] if args.text else task_lines(sys.stdin)
+    verdicts = []
     for i, text in enumerate(tasks):
         verdict = grade(text)
+        verdicts.append(verdict)
         if args.json:
             print(json.dumps(verdict.to_json(), ensure_ascii=False))
         else:
             print(("\n" if i else "") + human(verdict))
         sys.stdout.flush()
+    if not args.json and len(verdicts) > 1:
+        print("\n" + summary(verdicts))
+    if not tasks and not args.json:
+        print("No task to grade: give one as an argument, or paste duties one per line on standard input.")
     return 0

@@ -31,6 +31,9 @@ class Task:
     split: str
     values: tuple = field(default_factory=tuple)
     instead: Optional[str] = None
+    # verbatim passages behind the rationale and the instead line: {"rationale": [...], "instead": [...]}
+    # of {doc, section, quote} items (checked by tests/test_quotes.py)
+    support: dict = field(default_factory=dict, compare=False, hash=False)
 
     def citations(self) -> list:
         return [cite(s) for s in self.sources]
@@ -71,6 +74,7 @@ def _check(item: dict, seen: set) -> Task:
         id=item["id"], text=item["text"].strip(), verdict=item["verdict"], topic=item["topic"],
         rationale=item["rationale"].strip(), sources=tuple(item["sources"]), split=item["split"],
         values=tuple(item.get("values") or ()), instead=(item.get("instead") or None),
+        support=item.get("support") or {},
     )
 
 

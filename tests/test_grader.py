@@ -1,223 +1,232 @@
-"""Role-fit grader and task bank (bot.grader, bot.tasks, `python -m bot grade`)."""
+"""Role-fit grader (bot.grading), its principles (bot/content/principles.yml) and `python -m bot grade`."""
 import json
 import subprocess
 import sys
-from collections import Counter
 
+import numpy as np
 import pytest
 
-from bot import PROJECT_ROOT, grader
-from bot.tasks import TOPICS, VERDICTS, load_tasks, tasks_by_id
+from bot import PROJECT_ROOT, documents
+from bot.grading import grade, summary
+from bot.grading import model as grading_model
+from bot.grading import verdict as grading_verdict
+from bot.grading.framing import parse_framing, task_lines
+from bot.grading.principles import load_principles, principles_by_id
+from bot.tasks import VERDICTS, load_tasks
 
 PYTHON = sys.executable
+CONTRACT = {"task", "verdict", "confidence", "reasons", "sources", "principle", "quote", "is_task"}
 
 
-# ------------------------------------------------------------------ task bank
-def test_bank_is_large_valid_and_split_stratified():
-    tasks = load_tasks()
-    assert len(tasks) >= 200
-    assert len(tasks_by_id()) == len(tasks)
-    dev_share = len(load_tasks("dev")) / len(tasks)
-    assert 0.20 <= dev_share <= 0.26
-    for verdict in ("in_role", "out_of_role"):
-        of_verdict = [t for t in tasks if t.verdict == verdict]
-        assert 0.15 <= sum(t.split == "dev" for t in of_verdict) / len(of_verdict) <= 0.30
-    for topic in TOPICS:
-        assert any(t.topic == topic and t.split == "dev" for t in tasks), topic
-    for t in tasks:
-        assert t.citations() and all('section "' in c for c in t.citations())
-        if t.verdict == "out_of_role":
-            assert t.instead
-        if t.verdict == "depends":   # says on what it depends
-            assert "depend" in t.rationale.lower()
+# ------------------------------------------------------------------ principles as content
+def test_principles_cover_both_sides_with_quotes_that_are_in_the_documents():
+    principles = load_principles()
+    sides = {p.side for p in principles}
+    assert sides == {"in_role", "out_of_role", "depends"}
+    needed = {"diagnose_assess", "clinical_treatment", "medication_management", "monitor_compliance", "drug_testing",
+              "coerce_mandate", "decide_for_person", "one_pathway", "money_gifts", "dual_relationship",
+              "act_as_professional", "administrative_drift", "share_lived_experience", "accompany_transport",
+              "advocacy_with_person", "resource_linkage", "teach_skills", "role_model_hope", "groups_activities",
+              "person_led_planning", "recovery_capital"}
+    assert needed <= set(principles_by_id())
+    for p in principles:
+        assert len(p.examples) >= 4, p.id
+        assert p.quotes and p.reason, p.id
+        if p.side == "out_of_role":
+            assert p.instead, p.id
+        for q in p.quotes:
+            assert documents.check(q) is None, (p.id, documents.check(q))
 
 
-def test_bank_covers_the_documents_named_duties():
-    ids = set(tasks_by_id())
-    table = Counter(tasks_by_id()[i].verdict for i in ids if i.startswith("table_"))
-    assert table["in_role"] >= 17 and table["out_of_role"] >= 17   # 17 rows, both ways
-    assert sum(i.startswith("bill_") for i in ids) >= 10          # the ten billable services
-    for needed in ("coopt_observe_urine", "coopt_comply_treatment", "jd_encounter_notes",
-                   "drift_file_everyones_paperwork", "bound_serve_existing_friend", "bound_new_relationship",
-                   "bound_blend_work_services", "bound_record_locked", "disc_staff_fill_blanks",
-                   "role_resource_coordinator", "role_support_group_facilitator", "role_workshop_expungement",
-                   "role_substance_free_activities", "role_recovery_center"):
-        assert needed in ids
+def test_principle_examples_are_not_copies_of_dev_tasks():
+    dev = {t.text.lower().strip(" ?.") for t in load_tasks("dev")}
+    for p in load_principles():
+        for e in p.examples:
+            assert e.lower().strip(" ?.") not in dev, (p.id, e)
 
 
-# ------------------------------------------------------------------ the Is / Is-not table, new wording
-TABLE_ROWS = [  # (row, in-role phrasing, out-of-role phrasing) - none of these texts is in the bank
-    ("person in recovery / professional", "Drawing on my own recovery when I support people",
-     "Acting like a licensed professional with the people I support"),
-    ("shares lived experience / professional advice",
-     "Telling a participant about my own struggles with drinking and how I got through them",
-     "Giving a participant expert advice on his legal situation"),
-    ("role model / authority", "Being an example of recovery for the people in my group",
-     "Being the authority who knows best for participants"),
-    ("whole person / case", "Seeing a client as a whole person, not just a problem",
-     "Thinking of the participant mainly as his diagnosis"),
-    ("hope / fear", "Inspiring a participant with hope that recovery is possible",
-     "Scaring a client with what will happen if he relapses"),
-    ("many pathways / one pathway", "Supporting a participant who chose harm reduction as her pathway",
-     "Insisting that a client follow the twelve steps because it's the only way"),
-    ("advocate / program perspective", "Advocating for a client with his landlord",
-     "Explaining and defending the agency's position to a client who disagrees with it"),
-    ("teaches daily tasks / does tasks", "Teaching a client how to do his laundry and cook simple meals",
-     "Doing a participant's laundry and shopping for her"),
-    ("teaches to acquire money / gives money", "Showing a participant how to get the financial assistance he needs",
-     "Giving a client money for rent"),
-    ("finds necessities / provides housing", "Helping a participant find food and clothing",
-     "Letting a client sleep on my couch"),
-    ("common language / clinical language", "Using plain everyday words with participants",
-     "Talking to participants in psychiatric jargon"),
-    ("finds professionals / provides professional services", "Helping a participant find a doctor",
-     "Providing psychotherapy to participants"),
-    ("local resources / case management", "Telling participants about local resources I know",
-     "Doing case management for the clients"),
-    ("encourages / diagnoses", "Praising a participant for reaching a goal", "Assessing and diagnosing participants"),
-    ("sets goals / mandates", "Helping a participant figure out his own goals",
-     "Mandating that participants do chores and attend every group"),
-    ("models recovery / tells how to live", "Modeling healthy recovery habits",
-     "Telling a participant how to run his life in recovery"),
-    ("peer support / whatever the program insists", "Providing peer support",
-     "Doing whatever the program insists I do"),
-]
+# ------------------------------------------------------------------ the issue's examples
+@pytest.mark.parametrize("text,expected", [
+    ("Encourage clients to adopt the recovery path that worked for you.", "out_of_role"),
+    ("Tell a participant he is not ready to go back to school yet.", "out_of_role"),
+    ("Keep track of whether participants show up to treatment and tell the counselor when they miss.", "out_of_role"),
+    ("Use motivational interviewing and CBT techniques to change clients' thinking patterns.", "out_of_role"),
+    ("Meet with a new participant to talk about her strengths and start her recovery plan.", "in_role"),
+    ("Teach a participant how to manage her money and pay her bills.", "in_role"),
+    ("Complete a recovery capital assessment with a participant.", "in_role"),
+    ("Help him think through the consequences of quitting his job.", "in_role"),
+])
+def test_issue_examples(text, expected):
+    v = grade(text)
+    assert v.verdict == expected, (v.verdict, v.principle and v.principle.id)
+    assert v.principle is not None and v.quote and v.sources
 
 
-@pytest.mark.parametrize("row,in_role,out_of_role", TABLE_ROWS, ids=[r[0] for r in TABLE_ROWS])
-def test_every_table_row_both_ways(row, in_role, out_of_role):
-    assert grader.grade(in_role).verdict == "in_role", in_role
-    out = grader.grade(out_of_role)
-    assert out.verdict == "out_of_role", out_of_role
-    assert out.instead and any(r.startswith("Instead:") for r in out.reasons)
+@pytest.mark.parametrize("text", [   # the over-broad rules of the old grader, new wording
+    "Remind her of the date of her appointment",
+    "Drive him to the program his probation requires",
+    "Show a participant how to pay her bills on time",
+])
+def test_formerly_over_broad_rules_are_not_out_of_role(text):
+    assert grade(text).verdict != "out_of_role", text
 
 
-def test_bank_table_rows_are_graded_as_labelled():
+@pytest.mark.parametrize("text,principle", [
+    ("Observe participants' urine drug screens", "drug_testing"),
+    ("Hand out medications to clients at the residence", "medication_management"),
+    ("Lend a client money for his rent", "money_gifts"),
+    ("Diagnose clients' mental health conditions at intake", "diagnose_assess"),
+])
+def test_documented_out_of_role_duties_name_their_principle_and_quote(text, principle):
+    v = grade(text)
+    assert v.verdict == "out_of_role"
+    assert v.principle.id == principle
+    assert v.instead and any(r.startswith("Instead:") for r in v.reasons)
+    assert any(v.quote["quote"] in r for r in v.reasons)
+
+
+# ------------------------------------------------------------------ the decision rules
+def _scores(in_prob, out_principle_prob, principle_side="out_of_role"):
+    by_side = {p.side: p for p in load_principles()}
+    top = by_side[principle_side]
+    rest = [p for p in load_principles() if p is not top]
+    ranked = [(out_principle_prob, top)] + [((1 - out_principle_prob) / len(rest), p) for p in rest]
+    probs = {"in_role": in_prob, "out_of_role": (1 - in_prob) * 0.9, "depends": (1 - in_prob) * 0.1}
+    return grading_model.Scores(probs=probs, principles=ranked, similarity={p.id: 0.5 for p in load_principles()},
+                                neighbours=[], top_similarity=0.8)
+
+
+def test_an_out_of_role_principle_that_fires_is_never_in_role():
+    fires = grading_verdict.OUT_OF_ROLE_FIRES
+    for in_prob in (0.5, 0.7, 0.79, 0.85, 0.99):
+        verdict, principle, other = grading_verdict.decide_label(_scores(in_prob, fires + 0.01))
+        assert verdict != "in_role"
+        if verdict == "depends":          # conflicting signals: both sides named
+            assert principle.side == "in_role" and other.side == "out_of_role"
+        else:
+            assert verdict == "out_of_role" and principle.side == "out_of_role"
+    assert grading_verdict.decide_label(_scores(0.9, fires - 0.2))[0] == "in_role"
+
+
+def test_conflict_depends_names_both_sides_in_the_reasons():
+    framing = parse_framing("Help a participant decide about going back to school")
+    scores = _scores(0.95, grading_verdict.OUT_OF_ROLE_FIRES + 0.05)
+    v = grading_verdict.decide("Help a participant decide about going back to school", framing, scores)
+    assert v.verdict == "depends" and v.other_principle is not None
+    assert "in role" in v.reasons[0] and "not in role" in v.reasons[0]
+
+
+def test_the_guard_holds_on_every_bank_task():
+    model = grading_model.load()
     for t in load_tasks():
-        if t.id.startswith("table_") and t.split == "train":
-            assert grader.grade(t.text).verdict == t.verdict, t.id
+        scores = model.score(grading_model.embed_task(t.text))
+        best_out = max(prob for prob, p in scores.principles if p.side == "out_of_role")
+        if best_out >= grading_verdict.OUT_OF_ROLE_FIRES:
+            assert grading_verdict.decide_label(scores)[0] != "in_role", t.id
 
 
-NEAR_MISSES = [  # pairs that share words but not the verdict
-    ("Teaching a participant how to apply for food stamps", "Handing a participant cash for food"),
-    ("Helping a client fill out his own benefits application", "Filling out a client's benefits forms for him"),
-    ("Telling a participant what my own experience with antidepressants was like",
-     "Telling a participant which antidepressant to ask for"),
-    ("Writing up notes on my own peer sessions", "Filing paperwork for the whole team"),
-    ("Going with a client to her court hearing", "Observing a client's urine drop"),
-    ("Keeping my friendship with a client I knew before I started working here",
-     "Seeing my friend who is a client for individual peer sessions"),
-    ("Linking a participant to a mutual aid group where she can find a sponsor", "Being a client's sponsor"),
-    ("Helping someone find a recovery residence", "Letting a participant move in with me"),
-]
-
-
-@pytest.mark.parametrize("in_role,out_of_role", NEAR_MISSES)
-def test_near_misses(in_role, out_of_role):
-    assert grader.grade(in_role).verdict == "in_role"
-    assert grader.grade(out_of_role).verdict == "out_of_role"
+# ------------------------------------------------------------------ framing, negation, not a task
+def test_being_told_to_step_out_of_role_is_named_co_optation():
+    v = grade("My supervisor wants me to sit in on urine drops")
+    assert v.verdict == "out_of_role"
+    assert any("co-optation" in r for r in v.reasons)
+    assert any("OASAS" in s for s in v.sources)
 
 
 @pytest.mark.parametrize("text,expected", [
     ("I refuse to observe urine screenings", "in_role"),
     ("Our peer never lends clients money", "in_role"),
-    ("I won't do case management for my supervisor", "in_role"),
-    ("The peer declined to do the intake assessment", "in_role"),
     ("I was told not to accompany clients to court", "depends"),
-    ("Our recovery coach doesn't help people apply for benefits", "depends"),
 ])
 def test_negation(text, expected):
-    v = grader.grade(text)
+    v = grade(text)
     assert v.verdict == expected
     assert v.reasons and v.sources
 
 
 @pytest.mark.parametrize("task,framed", [
     ("observe urine screenings", "My supervisor told me to observe urine screenings"),
-    ("do the intake assessment", "I was told to do the intake assessment because we're short-staffed"),
     ("give a client money", "Is it ok for our peer to give a client money?"),
-    ("go with a client to the doctor", "Is it OK for a peer to go with a client to the doctor?"),
     ("help someone sign up for Medicaid", "Can our recovery coach help someone sign up for Medicaid?"),
-    ("do pill counts", "The clinic director asked our peer specialist to do pill counts"),
-    ("drive Ms. R to her court date", "Can our peer drive Ms. R to her court date?"),
 ])
 def test_framing_does_not_change_the_verdict(task, framed):
-    plain, asked = grader.grade(task), grader.grade(framed)
-    assert plain.verdict == asked.verdict != "unsure"
+    assert grade(task).verdict == grade(framed).verdict
 
 
-def test_being_told_to_step_out_of_role_is_named_co_optation():
-    v = grader.grade("My supervisor wants me to sit in on urine drops")
-    assert v.verdict == "out_of_role" and v.confidence >= grader.CONFIDENCE_FLOOR
-    assert v.matched_task_id == "coopt_urine_drops" or v.matched_task_id == "coopt_observe_urine"
-    assert any("co-optation" in r for r in v.reasons)
-    assert any("Peer values at stake" in r and "without co-optation" in r for r in v.reasons)
-    assert any("OASAS" in s for s in v.sources)
+@pytest.mark.parametrize("text", ["What is co-optation?", "hello", "thanks!", "???", "", "   "])
+def test_not_a_task(text):
+    v = grade(text)
+    assert v.verdict == "not_a_task" and not v.is_task
+    out = v.to_json()
+    assert out["verdict"] == "depends" and out["is_task"] is False
+    assert "doesn't look like a task" in out["reasons"][0] or not text.strip() or text == "???"
 
 
-def test_unsure_below_the_floor_suggests_a_supervisor_and_is_depends_in_json():
-    v = grader.grade("Repainting the lobby with a volunteer crew on Saturday")
-    if v.verdict != "unsure":   # the model may answer; then the unsure path is forced below
-        v = grader._apply_framing("x", grader.Framing(core="x"),
-                                  {"verdict": "unsure", "confidence": 0.3, "task_id": "jd_other_duties"})
-    assert v.verdict == "unsure" and "supervisor" in v.reasons[0]
-    assert v.to_json()["verdict"] == "depends"
+@pytest.mark.parametrize("text", ["x" * 5000, "\uf0b7", "asdf qwer zxcv", "1234", "Other duties as assigned"])
+def test_odd_input_never_raises_and_keeps_the_contract(text):
+    out = grade(text).to_json()
+    assert set(out) == CONTRACT and out["verdict"] in VERDICTS
 
 
-@pytest.mark.parametrize("text", ["", "   ", "???", "x" * 5000, "\uf0b7", "asdf qwer zxcv"])
-def test_odd_input_never_raises(text):
-    v = grader.grade(text)
-    assert v.verdict in VERDICTS + ("unsure",)
-    assert set(v.to_json()) == {"task", "verdict", "confidence", "reasons", "sources"}
+def test_task_lines_skip_headings_bullets_and_blank_lines():
+    pasted = ["ESSENTIAL JOB DUTIES", "", "\uf0b7 Escorts participants when necessary", "Administrative:",
+              "\u2022 Observes urine screenings", "  ", "3. Leads support groups"]
+    assert task_lines(pasted) == ["Escorts participants when necessary", "Observes urine screenings",
+                                  "Leads support groups"]
 
 
-def test_clean_removes_bullets_and_numbering():
-    assert grader.clean("\uf0b7 Escorts participants when necessary") == "Escorts participants when necessary"
-    assert grader.clean("  • Enters data") == "Enters data"
-    assert grader.clean("3. Leads meetings") == "Leads meetings"
-    assert grader.clean("observe screens") == "observe screens"   # a leading "o" is not a bullet
+def test_summary_counts_duties_and_names_out_of_role_groups():
+    verdicts = [grade(t) for t in ("Accompany participants to medical appointments",
+                                   "Facilitate a weekly peer support group",
+                                   "Provide individual psychotherapy to clients",
+                                   "What is co-optation?")]
+    line = summary(verdicts)
+    assert line.startswith("3 duties: 2 in role, 1 out of role (clinical)"), line
+    assert "1 line not a task" in line
 
 
-# ------------------------------------------------------------------ dev accuracy floor
+# ------------------------------------------------------------------ the model
+def test_cached_classifiers_reproduce_scikit_learn():
+    from sklearn.neighbors import NearestNeighbors
+
+    model = grading_model.load()
+    queries = np.stack([grading_model.embed_task(t.text) for t in load_tasks("dev")[:10]])
+    labels = np.array([VERDICTS.index(i.verdict) for i in model.items])
+    clf, coef, intercept = grading_model.logistic_regression(model.vectors, labels, 3, grading_model.VERDICT_C)
+    assert np.allclose(clf.predict_proba(queries), model.predict(queries), atol=1e-6)
+    nn = NearestNeighbors(n_neighbors=5, metric="cosine", algorithm="brute").fit(model.vectors)
+    _, expected = nn.kneighbors(queries)
+    for q, row in zip(queries, expected):
+        got = [model.items.index(item) for _, item in model.neighbours(q, k=5)]
+        assert got == list(row)
+
+
 def test_dev_split_accuracy_floor():
-    """Dev (58 tasks, never trained on) measured 0.79 strict / 0.90 when answered with
-    ~88% answered (bench/grader.py); 5-fold CV on train gave 0.74 / 0.86. The floors sit
-    one CV spread below, so a real regression fails but one or two items of noise do not."""
+    """Dev (58 tasks, never trained on) measured 0.81 (bench/grader.py); the floor sits a few
+    items below so a real regression fails but one or two items of noise do not."""
     dev = load_tasks("dev")
-    graded = [(t.verdict, grader.grade(t.text).verdict) for t in dev]
-    strict = sum(g == p for g, p in graded) / len(dev)
-    answered = [(g, p) for g, p in graded if p != "unsure"]
-    assert strict >= 0.70
-    assert len(answered) / len(dev) >= 0.75
-    assert sum(g == p for g, p in answered) / len(answered) >= 0.82
-
-
-def test_training_is_deterministic(tmp_path):
-    grader.train(target=tmp_path)
-    cached = grader.load_model()
-    fresh = grader.Model(directory=tmp_path, index=cached.index, idf=cached.idf, vectors=cached.vectors)
-    for t in load_tasks("dev"):
-        feats = grader.features(t.text)
-        a, b = cached.textcat_probs(feats), fresh.textcat_probs(feats)
-        assert all(abs(a[v] - b[v]) < 1e-6 for v in VERDICTS), t.id
+    graded = [(t.verdict, grade(t.text).to_json()["verdict"]) for t in dev]
+    assert sum(g == p for g, p in graded) / len(dev) >= 0.74
+    assert sum(g == "out_of_role" and p == "in_role" for g, p in graded) <= 3
 
 
 # ------------------------------------------------------------------ CLI contract
 def _cli(*args, stdin=None):
     return subprocess.run([PYTHON, "-m", "bot", "grade", *args], input=stdin, capture_output=True, text=True,
-                          cwd=PROJECT_ROOT, timeout=120, check=True).stdout
+                          cwd=PROJECT_ROOT, timeout=180, check=True).stdout
 
 
 def test_cli_json_shape():
     out = _cli("--json", "Can our peer drive Ms. R to her court date?").strip().splitlines()
     assert len(out) == 1
     obj = json.loads(out[0])
-    assert set(obj) == {"task", "verdict", "confidence", "reasons", "sources"}
-    assert obj["verdict"] == "in_role" and obj["verdict"] in VERDICTS
+    assert set(obj) == CONTRACT
+    assert obj["verdict"] == "in_role" and obj["is_task"] is True
     assert 0 <= obj["confidence"] <= 1 and obj["reasons"] and obj["sources"]
+    assert obj["principle"] and set(obj["quote"]) == {"doc", "section", "quote"}
 
 
-def test_cli_stdin_one_verdict_per_task_line():
+def test_cli_pasted_job_description_one_line_per_duty_and_a_summary():
     pasted = ("ESSENTIAL JOB DUTIES\n"
               "\uf0b7 Escorts participants when necessary and ensures participants safety\n\n"
               "\u2022 Observes urine screenings\n"
@@ -226,16 +235,18 @@ def test_cli_stdin_one_verdict_per_task_line():
     lines = [json.loads(line) for line in _cli("--json", stdin=pasted).strip().splitlines()]
     assert [o["verdict"] for o in lines] == ["in_role", "out_of_role", "out_of_role"]
     assert lines[0]["task"].startswith("Escorts")   # bullet gone, heading skipped
+    text = _cli(stdin=pasted)
+    assert text.strip().splitlines()[-1].startswith("3 duties: 1 in role, 2 out of role (")
 
 
-def test_cli_human_output_has_verdict_reasons_and_source():
+def test_cli_human_output_has_verdict_principle_reasons_and_source():
     out = _cli("observing urine screenings")
-    assert "Out of role" in out and "Instead:" in out and "Source:" in out
+    assert "Out of role" in out and "Principle:" in out and "Instead:" in out and "Source:" in out
 
 
-def test_grade_does_not_import_tensorflow_or_rasa():
+def test_grade_does_not_import_tensorflow_rasa_or_spacy():
     code = ("import sys; from bot.__main__ import main; main(['grade', '--json', 'give money']); "
-            "print([m for m in ('tensorflow', 'rasa', 'rasa_sdk') if m in sys.modules])")
+            "print([m for m in ('tensorflow', 'rasa', 'rasa_sdk', 'spacy') if m in sys.modules])")
     out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT,
-                         timeout=120, check=True).stdout
+                         timeout=180, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"

@@ -41,11 +41,11 @@ def test_empty_message_gets_a_prompt_and_no_context():
 
 
 def test_grader_failure_is_an_apology_not_an_exception(monkeypatch):
-    import bot.grader
+    import bot.grading
 
     def broken(text):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(bot.grader, "chat_reply", broken)
+    monkeypatch.setattr(bot.grading, "chat_reply", broken)
     events, messages = _run("observe urine screens")
     assert events == [] and "couldn't check" in messages[0]["text"]

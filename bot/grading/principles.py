@@ -86,7 +86,7 @@ def _check(item: dict, seen: set) -> Principle:
 @lru_cache(maxsize=1)
 def load_principles() -> tuple:
     with open(PRINCIPLES_FILE, encoding="utf-8") as f:
-        items = yaml.safe_load(f)["principles"]
+        items = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["principles"]   # C parser: 20x faster
     seen, out = set(), []
     for item in items:
         p = _check(item, seen)

@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from bot.grading.framing import Framing, clean, is_concept_question, parse_framing
-from bot.tasks import VERDICTS, tasks_by_id
+from bot.grading.model import train_task
+from bot.tasks import VERDICTS
 
 # Chosen by 5-fold cross-validation on the train split (bench/grader.py --cv), then checked on dev.
-OUT_OF_ROLE_FIRES = 0.62     # similarity to an out-of-role principle's example that rules out "in role"
-DEPENDS_FIRES = 0.66         # similarity to a depends principle's example that makes it "depends"
+OUT_OF_ROLE_FIRES = 0.5      # principle-classifier probability at which an out-of-role principle rules out "in role"
+CONFLICT_IN_ROLE = 0.8       # ... unless the verdict classifier is this sure of "in role": then "depends", both sides
+DEPENDS_FIRES = 0.5          # probability of the best principle, a depends one, that makes it "depends"
 NOT_A_TASK_BELOW = 0.30      # best similarity to anything known below this: not a task
 TASK_BETTER_BY = 0.05        # a bank task explains instead of the principle when this much closer
 
@@ -71,35 +73,37 @@ def grade(text: str, model=None) -> Verdict:
 
 
 def best_by_side(scores) -> dict:
+    """side -> (probability, Principle) of the most likely principle of each side."""
     best = {}
-    for sim, p in scores.principles:
+    for prob, p in scores.principles:
         if p.side not in best:
-            best[p.side] = (sim, p)
+            best[p.side] = (prob, p)
     return best
 
 
 def nearest_task(scores, verdict: str):
+    """(similarity, task id) of the most similar train task with this verdict."""
     for sim, item in scores.neighbours:
         if item.kind == "task" and item.verdict == verdict:
-            return sim, tasks_by_id().get(item.ref)
+            return sim, item.ref
     return 0.0, None
 
 
 def decide_label(scores) -> tuple:
     """(verdict, deciding principle, other principle or None): the decision rules alone."""
     best = best_by_side(scores)
-    s_out, out_p = best.get("out_of_role", (0.0, None))
-    s_in, in_p = best.get("in_role", (0.0, None))
-    s_dep, dep_p = best.get("depends", (0.0, None))
+    p_out, out_p = best.get("out_of_role", (0.0, None))
+    _, in_p = best.get("in_role", (0.0, None))
+    top_prob, top_p = scores.principles[0]
     model_says = max(scores.probs, key=scores.probs.get)
-    if s_out >= OUT_OF_ROLE_FIRES:
-        if model_says == "in_role" and s_in > s_out:
+    if p_out >= OUT_OF_ROLE_FIRES and model_says != "depends":
+        if model_says == "in_role" and scores.probs["in_role"] >= CONFLICT_IN_ROLE:
             return "depends", in_p, out_p
         return "out_of_role", out_p, None
-    if s_dep >= DEPENDS_FIRES and s_dep >= max(s_in, s_out):
-        return "depends", dep_p, None
+    if top_p.side == "depends" and top_prob >= DEPENDS_FIRES:
+        return "depends", top_p, None
     if model_says == "depends":
-        return "depends", dep_p, None
+        return "depends", best.get("depends", (0.0, None))[1], None
     return model_says, (out_p if model_says == "out_of_role" else in_p), None
 
 
@@ -107,11 +111,13 @@ def decide(task_text: str, framing: Framing, scores) -> Verdict:
     from bot.grading import reply
 
     verdict, principle, other = decide_label(scores)
-    best = best_by_side(scores)
-    p_sim = best.get(principle.side, (0.0, None))[0] if principle else 0.0
-    confidence = scores.probs[verdict] if max(scores.probs, key=scores.probs.get) == verdict else p_sim
-    t_sim, task = nearest_task(scores, verdict)
-    use_task = task is not None and other is None and t_sim > p_sim + TASK_BETTER_BY
+    p_sim = scores.similarity[principle.id] if principle else 0.0
+    confidence = scores.probs[verdict]
+    if other is None and principle is not None and max(scores.probs, key=scores.probs.get) != verdict:
+        confidence = dict((p.id, prob) for prob, p in scores.principles)[principle.id]   # the principle decided
+    t_sim, task_id = nearest_task(scores, verdict)
+    use_task = task_id is not None and other is None and t_sim > p_sim + TASK_BETTER_BY
+    task = train_task(task_id) if use_task else None
     if framing.negated:
         return reply.negated(task_text, verdict, principle, task if use_task else None, confidence)
     return reply.compose(task_text, verdict, principle, other, task if use_task else None, confidence, framing)
