@@ -394,7 +394,18 @@ def _explanation(task) -> str:
     text = task.rationale.strip()
     if task.verdict == "out_of_role" and getattr(task, "instead", None):
         text += f" In role instead: {task.instead.strip()}"
+    principle = _principle_line(task)
+    if principle:
+        text += f"\n{principle}"
     return text
+
+
+def _principle_line(task):
+    """The principle the role-fit grader finds for this scenario, with its quote, when it
+    agrees with the scenario's verdict (the chat grader and the quiz explain alike)."""
+    from bot.grading import principle_line   # loads the meaning model on first use
+
+    return principle_line(task)
 
 
 def _values(task) -> list:
