@@ -4,8 +4,9 @@ The meaning comes from the project's sentence model (bot.embedding, all-MiniLM-L
 scikit-learn logistic regression per rubric point and one for the overall label read the
 reply's embedding plus a few lemma-pattern signals (a scenario's `gives_in` phrases unless
 negated, a refusal, warm or cold words, a long personal history...). The patterns stay
-because they add what the embedding misses, negation above all: on the dev split they
-raise label agreement from 0.90 to 0.96 (bench/rehearsal.py).
+because they add what the embedding misses, negation above all. Measured on the dev split
+(bench/rehearsal.py, first reading): embedding alone 78.8 % verdicts, 75.8 % agreement, one
+boundary-breaking reply praised; with the patterns 93.3 %, 91.5 %, none.
 
 Trained on the train split of content/replies.yml plus each scenario's example reply;
 deterministic; cached under var/ by a hash of the content and the model.
@@ -30,7 +31,7 @@ from bot.embedding import MODEL_SHA256, embed, embed_cached
 
 RUBRIC_POINTS = ("held_boundary", "warm", "named_value", "offered_alternative", "disclosure_ok")
 LABELS = ("good", "boundary_broken", "cold_judgmental", "over_disclosing")
-MODEL_VERSION = 8  # bump when features change, so the cached model is retrained
+MODEL_VERSION = 10  # bump when features change, so the cached model is retrained
 MODEL_DIR = VAR_DIR / "rehearsal"
 REGULARIZATION = 4.0     # LogisticRegression C, chosen on the dev split
 UNCLEAR_LOW, UNCLEAR_HIGH = 0.35, 0.65  # held-the-boundary probabilities that ask a follow-up
@@ -43,7 +44,14 @@ FITS_HELD = {True: ("good", "cold_judgmental", "over_disclosing"),
 # Contractions the lookup lemmatizer leaves alone or maps oddly ("'s" -> "have").
 _CONTRACTIONS = {"'s": "be", "’s": "be", "'re": "be", "’re": "be", "'m": "be", "’m": "be",
                  "'ve": "have", "’ve": "have", "'d": "would", "’d": "would", "'ll": "will",
-                 "’ll": "will", "n't": "not", "n’t": "not", "ca": "can", "wo": "will", "sha": "shall"}
+                 "’ll": "will", "n't": "not", "n’t": "not", "ca": "can", "wo": "will", "sha": "shall",
+                 # typed without the apostrophe: spaCy splits "dont" -> "do" "nt", "shes" -> "she" "s"
+                 "nt": "not", "s": "be", "re": "be", "m": "be", "ve": "have", "d": "would", "ll": "will"}
+# Everyday spellings, read as the words they stand for ("ill" is nearly always "I'll" here).
+_SLANG = {"u": "you", "ur": "your", "ill": "i will", "np": "no problem", "prob": "problem", "ofc": "of course",
+          "nah": "no", "nope": "no", "pls": "please", "plz": "please", "rn": "right now", "tho": "though",
+          "thru": "through", "w": "with", "bc": "because", "cuz": "because", "gimme": "give me", "k": "ok",
+          "okay": "ok", "yea": "yeah", "yep": "yeah", "yup": "yeah"}
 _NEGATIONS = {"not", "never", "no", "nobody", "nothing"}
 
 # Generic phrase lists (natural text; lemmatized with the same pipeline as replies).
@@ -58,7 +66,8 @@ DECLINE = [
 ]
 GENERIC_GIVE_IN = ["just this once", "this one time", "don't tell anyone", "don't mention it", "our secret",
                    "whatever you need"]
-ASSENT = ["yes", "yeah", "yep", "sure", "ok", "okay", "fine", "of course", "no problem", "no worries",
+ASSENT = ["yes", "yeah", "yep", "sure", "ok", "okay", "fine", "of course", "no problem", "no worries", "no biggie",
+          "for sure", "bet",
           "absolutely", "why not", "i will", "i can", "i agree", "you be right", "it be true", "that be right"]
 WARM = [
     "hear you", "i hear", "sound", "understand", "i get it", "i get that", "i know", "glad", "thank", "thanks",
@@ -110,11 +119,13 @@ STORY_DETAILS = [
 TURN_BACK_WORDS = {"you", "your"}
 
 
-def _norm(token) -> str:
+def _norm(token) -> list:
     lower = token.lower_
+    if lower in _SLANG:
+        return _SLANG[lower].split()
     if lower in _CONTRACTIONS:
-        return _CONTRACTIONS[lower]
-    return token.lemma_.lower()
+        return [_CONTRACTIONS[lower]]
+    return [token.lemma_.lower()]
 
 
 def _clause_tokens(text: str) -> list:
@@ -128,7 +139,7 @@ def _clause_tokens(text: str) -> list:
                 continue
             out.append(None)
         else:
-            out.append(_norm(token))
+            out.extend(_norm(token))
     return out
 
 
@@ -225,9 +236,10 @@ def signals(text: str, scenario: dict) -> Signals:
     last = _sentences(text)[-1] if text.strip() else ""
     last_tokens = set(_phrase(last)) if last else set()
     declined = _hits(tokens, DECLINE)
+    assent = _hits(tokens, ASSENT, check_negation=True)
     return Signals(
         gave_in=_hits(tokens, gives_in, check_negation=True),
-        assent=_hits(tokens, ASSENT, check_negation=True),
+        assent=assent,
         declined=declined,
         warm=_hits(tokens, WARM, check_negation=True),
         cold=_hits(tokens, COLD, check_negation=True),
@@ -237,7 +249,8 @@ def signals(text: str, scenario: dict) -> Signals:
         first_person=sum(1 for t in words if t in ("i", "my", "me", "myself")),
         turned_back=last.endswith("?") and bool(last_tokens & TURN_BACK_WORDS),
         words=len(words),
-        curt=bool(words) and (words[0] in ("no", "not", "nope") or (len(words) < 12 and bool(declined))),
+        curt=bool(words) and not any(pos == 0 for pos, _ in assent)  # "no problem" is no refusal
+        and (words[0] == "no" or (len(words) < 12 and bool(declined))),
     )
 
 
