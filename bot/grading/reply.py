@@ -1,4 +1,5 @@
 """Verdict wording: reasons, the chat reply, the command-line text and the job-description summary."""
+import re
 from collections import Counter
 from typing import Optional
 
@@ -38,6 +39,12 @@ def _task_quote(task) -> Optional[dict]:
     return None
 
 
+def best_quote(principle, text: str) -> dict:
+    """The principle's quote that shares the most words with the text (the first on a tie)."""
+    words = set(re.findall(r"[a-z]{4,}", text.lower()))
+    return max(principle.quotes, key=lambda q: len(words & set(re.findall(r"[a-z]{4,}", q["quote"].lower()))))
+
+
 def _if_in(p) -> str:
     return p.if_in or f"if it is {p.name}: in role"
 
@@ -54,12 +61,13 @@ def compose(task_text, verdict, principle, other, task, confidence, framing) -> 
         in_p, out_p = principle, other
         reasons.append(f"It depends on who leads: {_if_in(in_p)}; {_if_out(out_p)}.")
         reasons.append(f"In role: {in_p.reason} Out of role: {out_p.reason}")
-        reasons += [quote_line(in_p.quote), quote_line(out_p.quote)]
-        quote = out_p.quote
+        quote = best_quote(out_p, task_text)
+        reasons += [quote_line(best_quote(in_p, task_text)), quote_line(quote)]
         sources = _unique(in_p.citations() + out_p.citations())
     elif task is not None:
         reasons.append(task.rationale)
-        quote = _task_quote(task) or (principle.quote if principle and principle.side == verdict else None)
+        quote = _task_quote(task) or (best_quote(principle, f"{task_text} {task.text} {task.rationale}")
+                                      if principle and principle.side == verdict else None)
         if quote:
             reasons.append(quote_line(quote))
         sources = task.citations()
@@ -71,7 +79,7 @@ def compose(task_text, verdict, principle, other, task, confidence, framing) -> 
         if verdict == "depends":
             reasons.append(f"It depends: {principle.if_in}; {principle.if_out}.")
         reasons.append(principle.reason)
-        quote = principle.quote
+        quote = best_quote(principle, task_text)
         reasons.append(quote_line(quote))
         sources = principle.citations()
         instead = principle.instead if verdict == "out_of_role" else None

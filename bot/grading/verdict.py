@@ -2,16 +2,18 @@
 
 1. Framing is peeled off (bot.grading.framing); a concept question or small talk, or text
    unlike anything the grader knows, is "not a task".
-2. The task's embedding is compared with every principle's examples (similarity) and fed
-   to the classifier trained on the task bank's train split and the examples (bot.grading.model).
+2. The task's embedding goes to two classifiers (bot.grading.model): the verdict
+   (a scikit-learn LogisticRegression over the task bank's train split and the principles'
+   examples, blended with a vote of the nearest of them) and the principle (a
+   LogisticRegression over the principles' examples).
 3. The decision:
-   - an out-of-role principle touched at OUT_OF_ROLE_FIRES or above means the answer is
-     never "in role": out of role, or "depends" naming both sides when the classifier
-     reads it as in role and an in-role principle matches better (conflicting signals);
-   - a depends principle that is the best match, or a classifier "depends", gives
+   - an out-of-role principle at OUT_OF_ROLE_FIRES or above means the answer is never
+     "in role": out of role, or "depends" naming both sides when the verdict classifier is
+     CONFLICT_IN_ROLE sure it is in role (conflicting signals);
+   - a depends principle that is the most likely one, or a "depends" verdict, gives
      "depends" with what it depends on;
-   - otherwise the classifier's verdict, explained by the best principle of that side,
-     or by the nearest task of the bank when that is the closer match.
+   - otherwise the verdict classifier's answer, explained by the most likely principle of
+     that side, or by the nearest train task of the bank when that is the closer match.
    Being told to do an out-of-role task names co-optation; declining one keeps to the role.
 """
 from dataclasses import dataclass, field
@@ -22,7 +24,7 @@ from bot.grading.model import train_task
 from bot.tasks import VERDICTS
 
 # Chosen by 5-fold cross-validation on the train split (bench/grader.py --cv), then checked on dev.
-OUT_OF_ROLE_FIRES = 0.5      # principle-classifier probability at which an out-of-role principle rules out "in role"
+OUT_OF_ROLE_FIRES = 0.5      # principle probability that rules out "in role" (CV flat from 0.35 to 0.6: more likely than all others)
 CONFLICT_IN_ROLE = 0.8       # ... unless the verdict classifier is this sure of "in role": then "depends", both sides
 DEPENDS_FIRES = 0.5          # probability of the best principle, a depends one, that makes it "depends"
 NOT_A_TASK_BELOW = 0.30      # best similarity to anything known below this: not a task
