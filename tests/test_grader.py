@@ -175,6 +175,13 @@ def test_not_a_task(text):
     assert "doesn't look like a task" in out["reasons"][0] or not text.strip() or text == "???"
 
 
+@pytest.mark.parametrize("text", ["Bachelor's degree preferred", "Must possess a valid driver's license",
+                                  "Minimum of two years of experience in behavioral health", "Reports to the Program Manager"])
+def test_qualification_lines_of_a_posting_are_not_duties(text):
+    v = grade(text)
+    assert v.verdict == "not_a_task" and "qualification" in v.reasons[0]
+
+
 @pytest.mark.parametrize("text", ["x" * 5000, "\uf0b7", "asdf qwer zxcv", "1234", "Other duties as assigned"])
 def test_odd_input_never_raises_and_keeps_the_contract(text):
     out = grade(text).to_json()
@@ -195,7 +202,7 @@ def test_summary_counts_duties_and_names_out_of_role_groups():
                                    "What is co-optation?")]
     line = summary(verdicts)
     assert line.startswith("3 duties: 2 in role, 1 out of role (clinical)"), line
-    assert "1 line not a task" in line
+    assert "1 line not a duty" in line
 
 
 # ------------------------------------------------------------------ the model

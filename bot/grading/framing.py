@@ -102,6 +102,19 @@ NOT_A_TASK = re.compile(
     r"how\s+(?:do|does|is|are)\s+(?:peers?|recovery|peer\s+support|a\s+peer)\b)\b", re.I)
 
 
+# A job posting's qualification or detail line, not a duty: "Bachelor's degree preferred",
+# "Must possess a valid driver's license", "Reports to the Program Manager".
+QUALIFICATION = re.compile(
+    r"^(?:(?:must|should)\s+(?:be|have|possess|hold|pass|maintain|demonstrate)\b|(?:the\s+)?ability\s+to\b|able\s+to\b|"
+    r"(?:knowledge|understanding|familiarity|proficiency)\s+(?:of|in|with)\b|proficient\b|bilingual\b|fluent\b|"
+    r"(?:a\s+)?(?:bachelor|associate|master)'?s?\b|high\s+school\b|ged\b|(?:college\s+)?degree\b|diploma\b|"
+    r"(?:valid\s+)?driver'?s\s+licen[cs]e\b|minimum\s+(?:of\s+)?\w+\s+(?:years?|months?)\b|at\s+least\s+\w+\s+years?\b|"
+    r"\d+\+?\s+years?\b|(?:lived\s+)?experience\s+(?:of|in|with|as)\b|"
+    r"(?:excellent|strong|good|effective)\s+(?:communication|interpersonal|written|verbal|organi[sz]ational|computer)\b|"
+    r"(?:salary|pay|wage|hours|location|reports\s+to|job\s+title|department|flsa|benefits\s+include)\b)"
+    r"|\b(?:required|preferred)\.?$", re.I)
+
+
 @dataclass
 class Framing:
     core: str                 # the task itself, framing and negation removed
@@ -145,3 +158,8 @@ def parse_framing(text: str) -> Framing:
 def is_concept_question(text: str) -> bool:
     """A question about an idea, or small talk, rather than a described duty."""
     return bool(NOT_A_TASK.match(text.strip()))
+
+
+def is_qualification(text: str) -> bool:
+    """A qualification or job detail from a posting, rather than a duty."""
+    return bool(QUALIFICATION.search(text.strip()))

@@ -8,6 +8,8 @@ from bot.sources import cite, source_line
 
 NOT_A_TASK = ("That doesn't look like a task or duty, so I can't say whether it is in a peer's role. "
               "Ask me as a question instead, or describe a task, for example \"Can our peer drive a client to court?\"")
+QUALIFICATION = ("That reads as a qualification or detail of the job, not a duty, so there is no role question "
+                 "to answer.")
 CO_OPTATION = ("Being asked or told to do it, or being short-staffed, does not make it part of the peer role: "
                "the OASAS toolkit calls pressure on peers to step out of their role co-optation.")
 OPENING = {
@@ -118,8 +120,8 @@ def negated(task_text, verdict, principle, task, confidence) -> Verdict:
                    task.id if task is not None else None)
 
 
-def not_a_task(task_text: str) -> Verdict:
-    return Verdict(task_text, "not_a_task", 0.0, [NOT_A_TASK], [])
+def not_a_task(task_text: str, qualification: bool = False) -> Verdict:
+    return Verdict(task_text, "not_a_task", 0.0, [QUALIFICATION if qualification else NOT_A_TASK], [])
 
 
 def _unique(items: list) -> list:
@@ -135,7 +137,7 @@ def human(verdict: Verdict) -> str:
     """One graded duty for the terminal."""
     lines = [verdict.task]
     if verdict.verdict == "not_a_task":
-        return "\n".join(lines + [f"  {NOT_A_TASK}"])
+        return "\n".join(lines + [f"  {verdict.reasons[0]}"])
     head = f"  {describe(verdict)} (confidence {verdict.confidence:.2f})"
     if verdict.principle is not None:
         names = verdict.principle.name + (f" / {verdict.other_principle.name}" if verdict.other_principle else "")
@@ -164,7 +166,7 @@ def summary(verdicts: list) -> str:
     text = f"{n} dut{'y' if n == 1 else 'ies'}: " + ", ".join(parts) if parts else f"{n} duties"
     skipped = len(verdicts) - n
     if skipped:
-        text += f" ({skipped} line{'s' if skipped != 1 else ''} not a task)"
+        text += f" ({skipped} line{'s' if skipped != 1 else ''} not a duty)"
     return text
 
 
@@ -175,7 +177,7 @@ def chat_reply(text: str) -> dict:
 
     verdict = grade(text)
     if verdict.verdict == "not_a_task":
-        body = NOT_A_TASK if verdict.task else "Tell me the task you'd like me to check."
+        body = verdict.reasons[0] if verdict.task else "Tell me the task you'd like me to check."
         return {"text": body, "buttons": [dict(b) for b in CHAT_BUTTONS[2:]], "context": None}
     source = "Source: " + "; ".join(verdict.sources)
     parts = [CHAT_OPENING[verdict.verdict]]

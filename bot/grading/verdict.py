@@ -19,7 +19,7 @@
 from dataclasses import dataclass, field
 from typing import Optional
 
-from bot.grading.framing import Framing, clean, is_concept_question, parse_framing
+from bot.grading.framing import Framing, clean, is_concept_question, is_qualification, parse_framing
 from bot.grading.model import train_task
 from bot.tasks import VERDICTS
 
@@ -67,6 +67,8 @@ def grade(text: str, model=None) -> Verdict:
     core = framing.core or task_text
     if not core or not any(c.isalpha() for c in core) or is_concept_question(core):
         return _not_a_task(task_text)
+    if is_qualification(task_text):
+        return _not_a_task(task_text, qualification=True)
     model = model or grading_model.load()
     scores = model.score(grading_model.embed_task(task_text))
     if scores.top_similarity < NOT_A_TASK_BELOW:
@@ -125,10 +127,10 @@ def decide(task_text: str, framing: Framing, scores) -> Verdict:
     return reply.compose(task_text, verdict, principle, other, task if use_task else None, confidence, framing)
 
 
-def _not_a_task(task_text: str) -> Verdict:
+def _not_a_task(task_text: str, qualification: bool = False) -> Verdict:
     from bot.grading import reply
 
-    return reply.not_a_task(task_text)
+    return reply.not_a_task(task_text, qualification)
 
 
 __all__ = ["Verdict", "grade", "decide", "decide_label", "VERDICTS"]
