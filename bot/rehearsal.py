@@ -309,6 +309,8 @@ def coach(sc: dict, evaluation) -> tuple:
 def _debrief(sc: dict, labels: list, points: list) -> str:
     name = _short_name(sc)
     said = ", then ".join(VERDICTS.get(label, label) for label in labels)
+    if len(labels) == 2 and labels[0] == labels[1]:
+        said = "both " + VERDICTS.get(labels[0], labels[0])
     if labels and labels[-1] == "good" and any(label not in ("good", "unclear") for label in labels[:-1]):
         credit = "Credit where it's due: you turned it around on the second reply - that's the skill."
     elif labels and all(label == "good" for label in labels):
