@@ -313,3 +313,14 @@ def test_secret_file_is_made_once_private_and_refused_when_readable(tmp_path, mo
         load_secret(path)
     monkeypatch.setenv("TRAINER_SECRET", "y" * 40)
     assert load_secret(path) == "y" * 40
+
+
+def test_only_pages_set_the_csrf_cookie(client):
+    """Static files and paths outside /trainer/ set no cookie: the browser fetches them while it
+    stores the page's cookie, and a second token would replace the one in the page's forms."""
+    for path in ["/trainer/static/style.css", "/favicon.ico", "/"]:
+        response = client.get(path, follow_redirects=False)
+        assert "trainer_csrf" not in response.headers.get("set-cookie", ""), path
+    page = client.get("/trainer/sign-in")
+    cookie = re.search(r"trainer_csrf=([^;]+)", page.headers["set-cookie"]).group(1)
+    assert TOKEN.search(page.text).group(1) == cookie

@@ -378,7 +378,7 @@ def create_app(store=None, secret=None, https_only=None) -> Starlette:
         Middleware(SecurityHeadersMiddleware),
         # Both cookies stay under /trainer: the chat on the same origin never receives them.
         Middleware(FormCSRFMiddleware, secret=derive(secret, "csrf"), cookie_name="trainer_csrf",
-                   cookie_path=PREFIX, cookie_secure=https_only, cookie_httponly=True, cookie_samesite="strict"),
+                   page_prefix=PREFIX + "/", skip_prefixes=[PREFIX + "/static/"], cookie_path=PREFIX, cookie_secure=https_only, cookie_httponly=True, cookie_samesite="strict"),
         Middleware(SessionMiddleware, secret_key=derive(secret, "session"), session_cookie="trainer_session",
                    max_age=SESSION_HOURS * 3600, path=PREFIX, same_site="lax", https_only=https_only),
     ]

@@ -53,9 +53,21 @@ class FormCSRFMiddleware(CSRFMiddleware):
     and set as the cookie (starlette-csrf would make its own only after the page is rendered).
     """
 
+    def __init__(self, app, *, page_prefix="/", skip_prefixes=(), **options):
+        super().__init__(app, **options)
+        self.page_prefix = page_prefix
+        self.skip_prefixes = tuple(skip_prefixes)
+
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)
+        path = scope["path"]
+        if scope["method"] in self.safe_methods and \
+                (not path.startswith(self.page_prefix) or path.startswith(self.skip_prefixes)):
+            # Static files, /favicon.ico, ...: no token and no cookie. The browser fetches them
+            # while it stores the page's cookie; a fresh cookie from them would replace the one
+            # whose token is in the page's forms.
+            return await self.app(scope, receive, send)
         headers = MutableHeaders(scope=scope)
         cookie_token = _cookie(headers.get("cookie", ""), self.cookie_name)
         if scope["method"] not in self.safe_methods:
