@@ -258,6 +258,13 @@ def test_follow_up_with_a_new_subject_is_a_new_question():
     assert plain["text"].startswith(ctx["more"].strip()[:40]) and plain["context"] is None
 
 
+def test_support_text_reads_the_topic_schema_answer_quotes_first():
+    q = lambda text: {"doc": "oasas_toolkit", "section": "Peer Support Values", "quote": text}
+    text = knowledge.support_text({"more": [q("second")], "answer": [q("first"), q("first")]})
+    assert text.index('"first"') < text.index('"second"') and text.count('"first"') == 1
+    assert knowledge.support_text({}) is None and knowledge.support_text(None) is None
+
+
 def test_source_follow_up_shows_verbatim_support_quotes():
     ctx = {**knowledge.context_for("value_voluntary"),
            "support": knowledge.support_text([{"doc": "oasas_toolkit", "section": "Peer Support Values",
@@ -282,7 +289,9 @@ def test_follow_ups_from_context():
     assert knowledge.follow_up("ask_more", ctx)["text"].startswith(ctx["more"].strip()[:40])
     assert "same diagnosis as you" in knowledge.follow_up("ask_example", ctx)["text"]
     source = knowledge.follow_up("ask_source", ctx)
-    assert source["text"] == ctx["source"] and "Hiring Issues" in source["text"]
+    assert source["text"].endswith(ctx["source"]) and "Hiring Issues" in source["text"]
+    if knowledge.entry("self_disclosure_fill_in_blanks").get("support"):
+        assert source["text"].startswith("The documents say:")
     assert ctx["more"][:40] in knowledge.follow_up("explain_why", ctx)["text"]
 
 

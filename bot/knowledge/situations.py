@@ -11,14 +11,17 @@ from functools import lru_cache
 from bot import rehearsal, sources
 from bot.embedding import embed_cached, embed_one
 
-# "What should I do?", "what do I say?", "how do I handle it?", "how should I respond?"
+# "What should I do?", "what do I say?", "how do I handle it?", "how should I respond?" - the
+# peer's own situation, as in the scenarios ("what do we do" is usually an agency question).
 ASKS_FOR_ADVICE = re.compile(
-    r"\b(what|how)\s+(should|do|can|would|could|am)\s+(i|we)\s+(supposed\s+to\s+)?"
-    r"(do|say|tell|respond|reply|answer|handle|react|deal|approach|manage|go about)\b"
-    r"|\bwhat'?s\s+the\s+(right|best|proper)\s+(thing|way|response)\b"
-    r"|\bhow\s+(to|best\s+to)\s+(respond|reply|handle|react|deal|answer)\b"
-    r"|\bwhat\s+(do|should)\s+i\s+tell\b",
+    r"\bwhat\s+(should|do|can|would|could|am)\s+i\s+(supposed\s+to\s+)?(do|say|tell)\b"
+    r"|\bhow\s+(should|do|can|would|could)\s+i\s+(respond|reply|answer|handle|react|deal|say|tell)\b"
+    r"|\bwhat'?s\s+the\s+(right|best|proper)\s+(thing\s+to\s+(do|say)|response|way\s+to\s+(respond|handle))\b"
+    r"|\bhow\s+(to|best\s+to)\s+(respond|reply|handle|react|deal)\b",
     re.IGNORECASE)
+
+
+BM25_WEIGHT, BM25_HALF = 0.1, 8.0
 
 
 def asks_for_advice(text: str) -> bool:
@@ -26,28 +29,40 @@ def asks_for_advice(text: str) -> bool:
 
 
 def _scenario_texts(sc: dict) -> list:
-    """What the situation may resemble: the scenario as a whole, its opening and its lines."""
-    whole = " ".join([sc["setting"], sc["opening"]])
-    return [whole, sc["opening"], *[e["line"] for e in sc["escalations"]], " ".join(sc["values"]),
-            f"{sc['title']} {sc['hint']}"]
+    """Views of a scenario a situation may resemble; a scenario scores their mean similarity."""
+    return [sc["opening"], f"{sc['title']} {sc['hint']}", " ".join(e["line"] for e in sc["escalations"]),
+            f"{sc['title']}. {sc['setting']} {sc['opening']}"]
+
+
+def _scenario_words(sc: dict) -> list:
+    from bot.knowledge.passages import tokens
+    lines = [sc["title"], sc["setting"], sc["opening"], sc["hint"], sc["good_reply"]]
+    return tokens(" ".join(lines + [e["line"] for e in sc["escalations"]]))
 
 
 @lru_cache(maxsize=1)
 def index():
-    texts, owners = [], []
-    for sc in rehearsal.scenarios():
-        for text in _scenario_texts(sc):
-            texts.append(text)
-            owners.append(sc)
-    return owners, embed_cached(texts)
+    from rank_bm25 import BM25Okapi
+
+    scenarios = rehearsal.scenarios()
+    views = len(_scenario_texts(scenarios[0]))
+    matrix = embed_cached([text for sc in scenarios for text in _scenario_texts(sc)])
+    return scenarios, matrix.reshape(len(scenarios), views, -1), BM25Okapi([_scenario_words(sc) for sc in scenarios])
 
 
 def closest(text: str):
-    """(scenario, similarity) of the scenario with the text nearest in meaning to the situation."""
-    owners, matrix = index()
-    sims = matrix @ embed_one(text)
-    best = int(sims.argmax())
-    return owners[best], float(sims[best])
+    """(scenario, score): the mean similarity of the situation (its "what should I do?"
+    removed) to the scenario's views, plus a little BM25 for shared words. Measured on the
+    dev situations, the mean of views ranks better than any single view or the max."""
+    from bot.knowledge.passages import tokens
+
+    scenarios, views, bm25 = index()
+    situation = ASKS_FOR_ADVICE.sub(" ", text or "")
+    similarity = (views @ embed_one(situation)).mean(axis=1)
+    lexical = bm25.get_scores(tokens(situation))
+    scores = similarity + BM25_WEIGHT * lexical / (lexical + BM25_HALF)
+    best = int(scores.argmax())
+    return scenarios[best], float(scores[best])
 
 
 def advice_sources(sc: dict) -> list:
