@@ -121,7 +121,7 @@ def wait_ready(url: str, seconds: int) -> None:
 
 
 def serve(tree: Path):
-    env = dict(os.environ, ACTION_PORT=str(ACTION_PORT), RASA_PORT=str(RASA_PORT),
+    env = dict(os.environ, ACTION_PORT=str(ACTION_PORT), RASA_PORT=str(RASA_PORT), TRAINER_PORT="off",
                RASA_LOG="var/bench-questions-rasa.log", ACTION_LOG="var/bench-questions-actions.log")
     return subprocess.Popen(["bash", "scripts/serve.sh"], cwd=tree, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
