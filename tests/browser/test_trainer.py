@@ -74,7 +74,7 @@ def take_quiz(page, link, stop_after=None):
         # Alternate the answer so some are right and some wrong, the same way for every run.
         choice = ["In role", "Out of role", "Depends"][answered % 3]
         prompt.locator(".quick-replies button", has_text=choice).first.click()
-        feedback = "\n".join(r["text"] for r in replies(page))
+        feedback = replies(page)[0]["text"].replace("Assistant:", "", 1).strip()  # minus the screen-reader label
         assert feedback.startswith(("Correct", "Not quite")), feedback
         right += feedback.startswith("Correct")
         answered += 1
