@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from bot.store import AssignmentClosed, Store, migrate, task_bank
 from bot.store_cli import CSV_COLUMNS, csv_rows
 from bot.tasks import tasks_by_id
-from tests.test_store import forget_engine
+from tests.test_store import db_url, empty_url, forget_engine  # noqa: F401 (fixtures)
 from trainer.app import create_app
 
 EMAIL, PASSWORD = "trainer@agency.org", "correct horse battery"
@@ -324,3 +324,23 @@ def test_only_pages_set_the_csrf_cookie(client):
     page = client.get("/trainer/sign-in")
     cookie = re.search(r"trainer_csrf=([^;]+)", page.headers["set-cookie"]).group(1)
     assert TOKEN.search(page.text).group(1) == cookie
+
+
+def test_the_whole_flow_on_sqlite_and_postgresql(db_url, monkeypatch):  # noqa: F811 (db_url: both databases)
+    """Create with invites, take, read results, export, delete a trainee: on each backend."""
+    store = Store(db_url)
+    store.add_trainer(EMAIL)
+    store.set_password(EMAIL, PASSWORD)
+    monkeypatch.setenv("TRAINER_PORT", "5002")
+    with TestClient(create_app(store=store, secret="x" * 64), base_url=BASE) as client:
+        assert sign_in(client).status_code == 303
+        code = create(client)
+        ana = store.invites(code)[0]
+        take(store, ana["code"], [True, False, True])
+        page = client.get(f"/trainer/a/{code}").text
+        assert "2/3 (67%)" in page and page.count('class="bar"') >= 2
+        rows = list(csv.reader(io.StringIO(client.get(f"/trainer/a/{code}/results.csv").content.decode("utf-8-sig"))))
+        assert len(rows) == 4 and {r[0] for r in rows[1:]} == {"Ana Ruiz"}
+        token = csrf(client, f"/trainer/a/{code}")
+        done = client.post("/trainer/trainee/delete", data={"name": "Ana Ruiz", "code": code, "csrftoken": token})
+        assert "Deleted 5 rows" in done.text and store.report(code)["answers"] == []
