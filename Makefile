@@ -8,7 +8,7 @@ RASA := .venv/bin/rasa
 help:
 	@echo "make chat   - set up if needed, train if data changed, chat in the terminal"
 	@echo "make test   - unit tests, data validation, training, held-out NLU and dialogue tests"
-	@echo "make serve  - action server (127.0.0.1:5055) + Rasa REST/socket.io (127.0.0.1:5005)"
+	@echo "make serve  - action server (127.0.0.1:5055) + Rasa REST/socket.io (127.0.0.1:5005) + trainer app (127.0.0.1:5002/trainer/)"
 	@echo "make bench  - print accuracy and latency figures"
 	@echo "make serve-agency - PostgreSQL + Redis profile: action server + Rasa replicas on 5005, 5006"
 
