@@ -184,15 +184,25 @@ def item(item_id: str) -> Optional[Item]:
 
 
 def reading_words(path: Path = None) -> dict:
-    """Words a learner reads: lesson messages, and the questions of every check and pre/post item."""
+    """Words a learner reads on the whole path: every lesson message with its source line,
+    every question with its choices, and the feedback (explanation and source) after each
+    lesson-check and post-check answer. Intros and "tell me more" extras are not counted."""
     path = path or load()
+
     def words(text):
         return len(str(text).split())
-    lessons = {lesson.id: sum(words(m.text) for m in lesson.messages)
-               + sum(words(path.items[i].question) + sum(words(c) for c in path.items[i].choices)
-                     + words(path.items[i].explanation) for i in lesson.checks)
+
+    def question(item_id):
+        item = path.items[item_id]
+        return words(item.question) + sum(words(c) for c in item.choices)
+
+    def feedback(item_id):
+        item = path.items[item_id]
+        return words(item.explanation) + words(item.source()) + 6
+
+    lessons = {lesson.id: sum(words(m.text) + words(source_line(m.sources)) for m in lesson.messages)
+               + sum(question(i) + feedback(i) for i in lesson.checks)
                for lesson in path.lessons}
-    checks = sum(words(path.items[i].question) + sum(words(c) for c in path.items[i].choices)
-                 for i in path.pre_check + path.post_check)
+    checks = sum(question(i) for i in path.pre_check) + sum(question(i) + feedback(i) for i in path.post_check)
     total = sum(lessons.values()) + checks
     return {"lessons": lessons, "pre_post": checks, "total": total, "minutes": total / WORDS_PER_MINUTE}
