@@ -2,6 +2,7 @@
 the real task bank. The browser test (tests/browser/test_trainer.py) covers the same flow in
 Chromium together with the chat."""
 import csv
+import html
 import io
 import re
 
@@ -262,11 +263,24 @@ def test_results_scores_items_charts_and_csv(store, signed_in):
     assert rows[1:] == expected and len(expected) == 5
 
 
-def test_team_weakest_values_across_assignments(store, signed_in):
-    code = create(signed_in)
-    take(store, store.invites(code)[0]["code"], [False, False, False])
+def test_team_weakest_values_principles_and_topics_across_assignments(store, signed_in):
+    from trainer.results import principle_of
+
+    one, two = create(signed_in), create(signed_in, title="Week 2", topics=("co_optation",))
+    take(store, store.invites(one)[0]["code"], [False, False, False])
+    take(store, store.invites(two)[0]["code"], [True, True, True])
     page = signed_in.get("/trainer/").text
-    assert "Where the team is weakest" in page and "0%" in page
+    assert "Where the team is weakest" in page
+    topics = re.search(r"<h3>Topics</h3>(.*?)</table>", page, re.S).group(1)
+    assert re.search(r"<td>boundaries</td><td>0%</td><td>3</td>", topics)
+    assert re.search(r"<td>co optation</td><td>100%</td><td>3</td>", topics)
+    assert topics.index("boundaries") < topics.index("co optation")  # weakest first
+    bank = tasks_by_id()
+    answered = [r["item_id"] for code in (one, two) for r in store.report(code)["items"]]
+    expected = {principle_of(bank[i].text, bank[i].verdict) for i in answered} - {None}
+    principles = re.search(r'<div id="weak-principles">(.*?)</table>', page, re.S).group(1)
+    shown = {html.unescape(name) for name in re.findall(r"<tr><td>([^<]+)</td>", principles)}
+    assert shown <= expected and len(shown) == min(5, len(expected))
 
 
 def test_delete_a_trainee_after_confirming(store, signed_in):

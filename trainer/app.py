@@ -176,7 +176,7 @@ async def home(request):
     store = store_of(request)
     assignments = await db(store.list_assignments)
     bank = bank_of(request)
-    weak = results.weakest(await db(store.item_tallies), bank)
+    weak = await db(results.weakest, await db(store.item_tallies), bank)
     return render(request, "home.html", assignments=assignments, topics=topic_counts(), weak=weak,
                   form={}, error=None)
 
@@ -219,7 +219,7 @@ async def create_assignment(request):
             await db(store.add_invites, code, names)
     except StoreError as error:
         assignments = await db(store.list_assignments)
-        weak = results.weakest(await db(store.item_tallies), bank_of(request))
+        weak = await db(results.weakest, await db(store.item_tallies), bank_of(request))
         return render(request, "home.html", status_code=400, assignments=assignments, topics=topic_counts(),
                       weak=weak, form=dict(values, topics=topics), error=str(error))
     return redirect(f"{PREFIX}/a/{code}", f"Created {code}.", request)

@@ -1,4 +1,5 @@
 """What the results pages show, computed from the store's report and the task bank."""
+import functools
 from collections import Counter
 
 from bot.quiz import VERDICT_LABELS
@@ -83,14 +84,33 @@ def item_rows(report: dict, bank: dict) -> list:
     return rows
 
 
+@functools.lru_cache(maxsize=4096)
+def principle_of(text: str, verdict: str):
+    """The principle the quiz feedback shows for a scenario (bot.grading.reply.principle_line:
+    the grader's principle, only when the grader agrees with the scenario's verdict), or None."""
+    try:
+        from bot.grading.verdict import grade
+
+        graded = grade(text)
+    except Exception:  # the results page must not fail because of the grader
+        return None
+    principle = graded.principle
+    if principle is None or graded.verdict != verdict or principle.side not in (verdict, "depends"):
+        return None
+    return principle.name
+
+
 def weakest(tallies: dict, bank: dict, limit: int = 5) -> dict:
-    """The peer values and topics with the lowest share of right answers over every assignment."""
-    values, topics = {}, {}
+    """The peer values, principles and topics with the lowest share of right answers over every
+    assignment. Blocking (the grader's model loads on first use): call it off the event loop."""
+    values, principles, topics = {}, {}, {}
     for item_id, tally in tallies.items():
         task = bank.get(item_id)
         if task is None:
             continue
-        for group, names in ((values, task.values), (topics, (task.topic,))):
+        principle = principle_of(task.text, task.verdict)
+        for group, names in ((values, task.values), (principles, (principle,) if principle else ()),
+                             (topics, (task.topic,))):
             for name in names:
                 row = group.setdefault(name, {"name": name, "right": 0, "answered": 0, "items": set()})
                 row["right"] += tally["right"]
@@ -101,4 +121,4 @@ def weakest(tallies: dict, bank: dict, limit: int = 5) -> dict:
         rows = [dict(r, items=len(r["items"]), percent=round(100 * r["right"] / r["answered"]))
                 for r in group.values() if r["answered"]]
         return sorted(rows, key=lambda r: (r["right"] / r["answered"], -r["answered"], r["name"]))[:limit]
-    return {"values": ranked(values), "topics": ranked(topics)}
+    return {"values": ranked(values), "principles": ranked(principles), "topics": ranked(topics)}
