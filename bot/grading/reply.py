@@ -4,7 +4,7 @@ from collections import Counter
 from typing import Optional
 
 from bot.grading.verdict import SUPERVISOR_ADVICE, Verdict
-from bot.sources import cite, source_line
+from bot.sources import cite
 
 NOT_A_TASK = ("That doesn't look like a task or duty, so I can't say whether it is in a peer's role. "
               "Ask me as a question instead, or describe a task, for example \"Can our peer drive a client to court?\"")
@@ -232,4 +232,4 @@ def principle_line(task) -> Optional[str]:
 
 
 __all__ = ["chat_reply", "compose", "describe", "human", "negated", "not_a_task", "principle_line",
-           "quote_line", "source_line", "summary"]
+           "quote_line", "summary"]

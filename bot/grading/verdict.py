@@ -21,7 +21,6 @@ from typing import Optional
 
 from bot.grading.framing import Framing, clean, is_concept_question, is_qualification, parse_framing
 from bot.grading.model import train_task
-from bot.tasks import VERDICTS
 
 # Chosen by 5-fold cross-validation on the train split (bench/grader.py --cv), then checked on dev.
 OUT_OF_ROLE_FIRES = 0.5      # principle probability that rules out "in role" (CV flat from 0.35 to 0.6: more likely than all others)
@@ -123,8 +122,8 @@ def decide(task_text: str, framing: Framing, scores) -> Verdict:
     use_task = task_id is not None and other is None and t_sim > p_sim + TASK_BETTER_BY
     task = train_task(task_id) if use_task else None
     if framing.negated:
-        return reply.negated(task_text, verdict, principle, task if use_task else None, confidence)
-    return reply.compose(task_text, verdict, principle, other, task if use_task else None, confidence, framing)
+        return reply.negated(task_text, verdict, principle, task, confidence)
+    return reply.compose(task_text, verdict, principle, other, task, confidence, framing)
 
 
 def _not_a_task(task_text: str, qualification: bool = False) -> Verdict:
@@ -133,4 +132,4 @@ def _not_a_task(task_text: str, qualification: bool = False) -> Verdict:
     return reply.not_a_task(task_text, qualification)
 
 
-__all__ = ["Verdict", "grade", "decide", "decide_label", "VERDICTS"]
+__all__ = ["Verdict", "grade", "decide", "decide_label"]
