@@ -233,6 +233,7 @@ def warm_up() -> None:
     (a few seconds cold, well under one with var/ caches) rather than on the first question."""
     from bot.knowledge import passages, routing, situations, topics
 
+    topics.vector("warm up")   # loads the model
     topics.index()
     passages.index()
     passages.vocabulary()

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from bot import VAR_DIR, documents
-from bot.embedding import embed_cached, embed_one
+from bot.knowledge import topics
+from bot.embedding import embed_cached
 
 PASSAGE_WORDS = 45
 MIN_PASSAGE_WORDS = 8
@@ -136,7 +137,7 @@ def index():
 def search(question: str, n: int = 3) -> list:
     """The n best passages for a question, best first, each with its score."""
     passages, vectors, bm25 = index()
-    cosine = vectors @ embed_one(question)
+    cosine = vectors @ topics.vector(question)
     words = tokens(question)
     lexical = bm25.get_scores(words) if words else np.zeros(len(passages))
     scores = cosine + BM25_WEIGHT * lexical / (lexical + BM25_HALF)
@@ -149,7 +150,6 @@ def search(question: str, n: int = 3) -> list:
 def vocabulary() -> frozenset:
     """Every content word of the documents, the prepared answers and the FAQ examples."""
     from bot import knowledge
-    from bot.knowledge import topics
 
     words = set()
     for passage in build():
@@ -165,6 +165,7 @@ def vocabulary() -> frozenset:
 # A word this rare in general English (log probability, spaCy's lookup data) and absent from the
 # documents names something they don't discuss ("HCPCS", "naloxone", "Ohio", "PTO").
 RARE_WORD_LOGPROB = -13.0
+MAX_WORDS_CHECKED = 30
 
 
 @lru_cache(maxsize=1)
@@ -187,6 +188,14 @@ def common_words() -> frozenset:
     return frozenset(words)
 
 
+@lru_cache(maxsize=1)
+def _by_initial() -> dict:
+    groups = {}
+    for word in vocabulary():
+        groups.setdefault(word[0], []).append(word)
+    return groups
+
+
 def unknown_terms(question: str) -> list:
     """Rare content words of the question that nothing in the documents or answers uses (nor a
     near spelling of): a sign the documents can't answer it."""
@@ -194,11 +203,12 @@ def unknown_terms(question: str) -> list:
 
     known = vocabulary()
     unknown = []
-    for word in tokens(question):
+    words = list(dict.fromkeys(tokens(question)))[:MAX_WORDS_CHECKED]   # long messages stay fast
+    for word in words:
         if len(word) < 3 or word in known or word.rstrip("s") in known or word in common_words():
             continue
-        if len(word) >= 5 and difflib.get_close_matches(word, known, n=1, cutoff=0.8):
-            continue   # a typo of a known word
+        if len(word) >= 5 and difflib.get_close_matches(word, _by_initial().get(word[0], ()), n=1, cutoff=0.8):
+            continue   # a typo of a known word (typos rarely change the first letter)
         unknown.append(word)
     return unknown
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 import yaml
 
 from bot import CONTENT_DIR, PROJECT_ROOT
-from bot.embedding import embed_cached, embed_one
+from bot.embedding import embed_cached
 from bot.knowledge import situations, topics
 
 ASKS_WHAT_IT_IS = re.compile(
@@ -70,7 +70,7 @@ def task_classifier():
 
 
 def task_probability(text: str) -> float:
-    return float(task_classifier().predict_proba(embed_one(text)[None, :])[0, 1])
+    return float(task_classifier().predict_proba(topics.vector(text)[None, :])[0, 1])
 
 
 def kind(text: str) -> str:

@@ -9,7 +9,8 @@ import re
 from functools import lru_cache
 
 from bot import rehearsal, sources
-from bot.embedding import embed_cached, embed_one
+from bot.knowledge import topics
+from bot.embedding import embed_cached
 
 # "What should I do?", "what do I say?", "how do I handle it?", "how should I respond?" - the
 # peer's own situation, as in the scenarios ("what do we do" is usually an agency question).
@@ -58,7 +59,7 @@ def closest(text: str):
 
     scenarios, views, bm25 = index()
     situation = ASKS_FOR_ADVICE.sub(" ", text or "")
-    similarity = (views @ embed_one(situation)).mean(axis=1)
+    similarity = (views @ topics.vector(situation)).mean(axis=1)
     lexical = bm25.get_scores(tokens(situation))
     scores = similarity + BM25_WEIGHT * lexical / (lexical + BM25_HALF)
     best = int(scores.argmax())

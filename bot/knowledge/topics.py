@@ -21,6 +21,12 @@ def _examples(block: str) -> list:
     return [line[2:].strip() for line in (block or "").strip().splitlines() if line.startswith("- ")]
 
 
+@lru_cache(maxsize=256)
+def vector(text: str):
+    """The sentence vector of a question, computed once for all the indexes that rank it."""
+    return embed_one(text)
+
+
 def nlu_examples() -> dict:
     """{topic key: [example question, ...]} from every faq/<key> intent under data/nlu/."""
     found = {}
@@ -56,7 +62,7 @@ def index():
 def similarities(question: str) -> dict:
     """{topic key: cosine similarity of the topic's nearest text}."""
     texts, owners, model = index()
-    distances, indices = model.kneighbors(embed_one(question)[None, :])
+    distances, indices = model.kneighbors(vector(question)[None, :])
     best = {}
     for distance, i in zip(distances[0], indices[0]):
         key = owners[i]
