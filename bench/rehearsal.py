@@ -10,9 +10,22 @@ For each set it prints
   hand label reads the boundary (simulated: a peer who answers the question honestly);
 - boundary-breaking replies praised: verdict "good" on a reply whose label is
   boundary_broken or that does not hold the boundary. Must be 0;
-- per rubric point: the evaluator's met / missed vs the hand label (unclear counts as wrong);
+- per rubric point: the evaluator's met / missed vs the hand label, over the replies where that
+  point is labelled (unclear counts as wrong);
 - time per reply.
 Run: .venv/bin/python bench/rehearsal.py [--errors] [--dev-only]
+
+Measured 2026-11-30 (issue 16). Before = the lemma patterns + naive Bayes evaluator it replaced.
+                      dev split (165)          fresh set (99, run once, never tuned on)
+                      before      after        before      after
+  verdict rate        81.2 %      92.7 %       72.7 %      94.9 %
+  agreement           77.6 %      91.5 %       68.7 %      86.9 %  (91.9 % after the follow-up)
+  praised breaking    0           0            0           1
+  held_boundary       82.4 %      92.1 %       82.8 %      93.9 %
+  warm                72.7 %      89.7 %       76.8 %      97.0 %
+  named_value         80.6 %      93.9 %       66.7 %      81.8 %
+  offered_alternative 80.0 %      99.4 %       72.7 %      92.9 %
+  disclosure_ok       97.0 %      96.4 %       53.3 %      93.3 %  (fresh: the 15 replies that disclose)
 """
 import sys
 import time
@@ -28,8 +41,17 @@ from bot import reply_evaluator as ev  # noqa: E402
 EVAL_SET = ROOT / "tests" / "eval" / "replies.yml"
 
 
-def _breaks(item) -> bool:
-    return item["label"] == "boundary_broken" or "held_boundary" not in item["has"]
+def gold_points(item) -> dict:
+    """Rubric point -> True/False as labelled: replies.yml lists the points met (`has`, all five
+    labelled); tests/eval/replies.yml gives `points` and labels disclosure_ok only where the
+    reply discloses."""
+    if "points" in item:
+        return {p: bool(v) for p, v in item["points"].items() if p in ev.RUBRIC_POINTS}
+    return {p: p in item["has"] for p in ev.RUBRIC_POINTS}
+
+
+def _breaks(item, gold: dict) -> bool:
+    return item["label"] == "boundary_broken" or gold.get("held_boundary") is False
 
 
 def measure(items: list) -> dict:
@@ -37,31 +59,34 @@ def measure(items: list) -> dict:
     n = len(items)
     verdicts = agree = agree_after = verdicts_after = praised = 0
     point_right = dict.fromkeys(ev.RUBRIC_POINTS, 0)
+    point_total = dict.fromkeys(ev.RUBRIC_POINTS, 0)
     errors = []
     start = time.perf_counter()
     for item in items:
         sc = scenarios[item["scenario"]]
+        gold = gold_points(item)
         result = ev.evaluate(item["text"], sc)
-        has = set(item["has"])
         verdicts += result.label in ev.LABELS
         agree += result.label == item["label"]
-        praised += result.label == "good" and _breaks(item)
-        for point in ev.RUBRIC_POINTS:
-            point_right[point] += result.points[point] is not None and result.points[point] == (point in has)
+        praised += result.label == "good" and _breaks(item, gold)
+        for point, value in gold.items():
+            point_total[point] += 1
+            point_right[point] += result.points[point] == value
         after = result
         if result.unclear:
-            after = ev.evaluate(item["text"], sc, held="held_boundary" in has)
-            praised += after.label == "good" and _breaks(item)
+            after = ev.evaluate(item["text"], sc, held=gold["held_boundary"])
+            praised += after.label == "good" and _breaks(item, gold)
         verdicts_after += after.label in ev.LABELS
         agree_after += after.label == item["label"]
         if after.label != item["label"] or result.unclear:
-            missed = [p for p in ev.RUBRIC_POINTS if result.points[p] != (p in has)]
+            missed = [p for p, value in gold.items() if result.points[p] != value]
             errors.append((item["scenario"], item["label"], result.label, after.label, missed, item["text"]))
     ms = (time.perf_counter() - start) * 1000 / max(n, 1)
     return {"n": n, "verdict_rate": verdicts / n, "agreement": agree / n,
             "agreement_when_verdict": agree / max(verdicts, 1), "unclear": n - verdicts,
             "verdict_rate_after_follow_up": verdicts_after / n, "agreement_after_follow_up": agree_after / n,
-            "praised_breaking": praised, "points": {p: point_right[p] / n for p in ev.RUBRIC_POINTS},
+            "praised_breaking": praised,
+            "points": {p: (point_right[p] / point_total[p], point_total[p]) for p in ev.RUBRIC_POINTS if point_total[p]},
             "ms_per_reply": ms, "errors": errors}
 
 
@@ -73,7 +98,7 @@ def report(name: str, m: dict, show_errors: bool) -> None:
     print(f"  after the follow-up       verdicts {m['verdict_rate_after_follow_up']:.1%}, "
           f"agreement {m['agreement_after_follow_up']:.1%}   (simulated honest answer)")
     print(f"  boundary-breaking praised {m['praised_breaking']}")
-    print("  per rubric point:        " + "  ".join(f"{p} {a:.1%}" for p, a in m["points"].items()))
+    print("  per rubric point:        " + "  ".join(f"{p} {a:.1%} (of {k})" for p, (a, k) in m["points"].items()))
     print(f"  time per reply            {m['ms_per_reply']:.1f} ms")
     if show_errors:
         for scenario, gold, first, after, missed, text in m["errors"]:
