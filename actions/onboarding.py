@@ -288,10 +288,24 @@ class ActionOnboardingAnswer(Action):
         from actions.faq import ActionAnswerQuestion
 
         events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
-        if waiting:
-            dispatcher.utter_message(text="(Your onboarding question is still waiting for an answer; say \"repeat\" "
-                                          "to see it again.)")
-        return events
+        return events + await ActionOnboardingNudge().run(dispatcher, tracker, domain)
+
+
+class ActionOnboardingNudge(Action):
+    """After a question answered mid-path (the normal question path): the lesson waits."""
+
+    def name(self):
+        return "action_onboarding_nudge"
+
+    async def run(self, dispatcher, tracker, domain):
+        try:
+            notes = engine.waiting_note(_progress(), tracker.get_slot("onboarding"))
+        except Exception:
+            logger.exception("action_onboarding_nudge failed")
+            notes = []
+        for message in notes:
+            dispatcher.utter_message(text=message["text"], buttons=message["buttons"] or None)
+        return []
 
 
 class ActionOnboardingSkip(OnboardingAction):

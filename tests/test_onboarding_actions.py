@@ -200,5 +200,20 @@ def test_every_onboarding_action_registers():
     for name in ("action_onboarding_start", "action_ask_learner_name", "validate_learner_form",
                  "action_onboarding_begin", "action_onboarding_next", "action_onboarding_more",
                  "action_onboarding_answer", "action_onboarding_skip", "action_onboarding_repeat",
-                 "action_onboarding_stop", "action_onboarding_greet"):
+                 "action_onboarding_stop", "action_onboarding_greet", "action_onboarding_nudge"):
         assert name in executor.actions, name
+
+
+def test_the_lesson_waits_after_a_question(db):
+    chat = Chat()
+    chat.begin("Dana Reyes")
+    _, reply, messages = chat.run(actions.ActionOnboardingNudge(), "what is co-optation?", "faq")
+    assert "still waiting" in reply and messages[0]["buttons"][0]["payload"] == "repeat"
+    for _ in PATH.pre_check:
+        text, intent = answer_for(pending(chat))
+        chat.run(actions.ActionOnboardingAnswer(), text, intent)
+    _, reply, messages = chat.run(actions.ActionOnboardingNudge(), "what is co-optation?", "faq")
+    assert "Lesson 1 waits" in reply and messages[0]["buttons"][0]["payload"] == "next"
+    chat.run(actions.ActionOnboardingStop(), "stop", "stop")
+    _, reply, messages = chat.run(actions.ActionOnboardingNudge(), "what is co-optation?", "faq")
+    assert messages == []

@@ -425,6 +425,23 @@ def stop(progress, state, now) -> Turn:
         "in this chat or a new one.", [CONTINUE, PROGRESS])])
 
 
+REPEAT = {"title": "Show the question again", "payload": "repeat"}
+
+
+def waiting_note(progress, state) -> list:
+    """After a question answered mid-path: a line saying the lesson (or question) waits."""
+    if in_review(state):
+        return [_msg("(Your review question is still waiting for an answer.)", [REPEAT])]
+    if not is_active(state):
+        return []
+    position = progress.learner(state["learner_id"])["position"]
+    if position.get("phase") == "lesson":
+        return [_msg(f"(Lesson {position['lesson'] + 1} waits where you were: say \"next\" to go on.)", [NEXT])]
+    if position.get("phase") in ("pre", "check", "post"):
+        return [_msg("(Your onboarding question is still waiting for an answer.)", [REPEAT])]
+    return []
+
+
 def _not_started() -> Turn:
     return Turn(None, [_msg("You haven't started onboarding in this chat. Say \"start onboarding\", or "
                             "\"continue onboarding\" if you started before.", [START, CONTINUE])])
