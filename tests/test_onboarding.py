@@ -1,28 +1,42 @@
 """Onboarding path (bot/onboarding): content, engine, progress in a real SQLite results store,
 spaced review with an injected clock, trainer report and CLI."""
-import os
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import text
 
-from bot import store as store_module
 from bot.onboarding import engine, lessons, review
 from bot.onboarding.progress import Progress
 from bot.store import Store, migrate
+from tests.test_store import PG_URL, forget_engine, postgres_or_skip
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 PATH = lessons.load()
 
 
-@pytest.fixture
-def db_url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'results.db'}"
-    migrate(url)
-    yield url
-    engine_ = store_module._engines.pop((url, os.getpid()), None)
-    if engine_ is not None:
-        engine_.dispose()
-    store_module._checked.discard(url)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A migrated results store: a temp SQLite file, or a fresh PostgreSQL schema (as in
+    tests/test_store.py: skipped locally without a server, required under CI=true)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'results.db'}"
+        migrate(url)
+        yield url
+        forget_engine(url)
+        return
+    admin = postgres_or_skip()
+    schema = f"onboarding_test_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    try:
+        migrate(url)
+        yield url
+    finally:
+        forget_engine(url)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 @pytest.fixture
@@ -135,7 +149,7 @@ def test_full_path_with_a_miss_stop_resume_and_gain(progress, db_url):
     # Stop, then a "new conversation" (no slot state) and a restarted process resume it.
     turn = engine.stop(progress, state, T0)
     assert "continue onboarding" in texts(turn) and not turn.state["active"]
-    store_module._engines.clear()
+    forget_engine(db_url)
     fresh = Progress(db_url)
     turn = engine.begin(fresh, "  dana REYES ", None, "continue", T0 + timedelta(hours=2))
     assert "Welcome back" in texts(turn) and "1 of 6 lessons" in texts(turn)
