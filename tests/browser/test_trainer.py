@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from bot import PROJECT_ROOT
 from bot.store_cli import CSV_COLUMNS
+from bot.tasks import tasks_by_id
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.test_webchat import replies
 
@@ -25,6 +26,7 @@ TRAINER_URL = (os.environ.get("TRAINER_URL") or "").rstrip("/") + "/"
 PASSWORD = "a long browser-test password"
 INVITEES = ["Ana Ruiz", "Ben Okafor", "Cy Li"]
 ANSWER = {"in_role": "In role", "out_of_role": "Out of role", "depends": "Depends"}
+BY_TEXT = {task.text: task for task in tasks_by_id().values()}
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TRAINER_URL"), reason="run by scripts/browser_test.sh")
 
@@ -54,29 +56,29 @@ def no_session_redirects(browser, path):
         context.close()
 
 
-def take_quiz(page, link, stop_after=None):
-    """Open a personal link and answer with the buttons; returns (right, answered) as the chat graded.
-    With stop_after=n, stop after n answers."""
+def take_quiz(page, link, plan):
+    """Open a personal link and answer with the buttons: plan[i] True gives the bank's verdict for
+    the i-th answer, False a wrong one; after the plan, stop the quiz if it is still running.
+    Returns (right as the chat graded, answers given, the chat's last replies, its first replies)."""
     page.goto(link)
-    first = replies(page)
-    text = "\n".join(r["text"] for r in first)
-    assert "What name" not in text, text  # the invite carries the name
+    first = "\n".join(r["text"] for r in replies(page))
+    assert "What name" not in first, first  # the invite carries the name
     right = answered = 0
     while True:
         prompt = page.locator("#log .msg.bot").last
-        if stop_after is not None and answered == stop_after:
+        scenario = re.search(r"Scenario \d+ of \d+: (.+)", prompt.inner_text())
+        if scenario is None:  # finished: the summary has no scenario
+            return right, answered, page.locator("#log").inner_text(), first
+        if answered == len(plan):
             page.fill("#message", "stop the quiz")
             page.keyboard.press("Enter")
-            return right, answered, "\n".join(r["text"] for r in replies(page)), text
-        button = prompt.locator(".quick-replies button", has_text=re.compile(r"^(In role|Out of role|Depends)$"))
-        if button.count() == 0:
-            return right, answered, page.locator("#log").inner_text(), text
-        # Alternate the answer so some are right and some wrong, the same way for every run.
-        choice = ["In role", "Out of role", "Depends"][answered % 3]
-        prompt.locator(".quick-replies button", has_text=choice).first.click()
+            return right, answered, "\n".join(r["text"] for r in replies(page)), first
+        verdict = BY_TEXT[scenario.group(1).strip()].verdict
+        choice = verdict if plan[answered] else next(v for v in ANSWER if v != verdict)
+        prompt.locator(".quick-replies button", has_text=re.compile(f"^{ANSWER[choice]}$")).click()
         feedback = replies(page)[0]["text"].replace("Assistant:", "", 1).strip()  # minus the screen-reader label
-        assert feedback.startswith(("Correct", "Not quite")), feedback
-        right += feedback.startswith("Correct")
+        assert feedback.startswith("Correct" if plan[answered] else "Not quite"), feedback
+        right += plan[answered]
         answered += 1
 
 
@@ -139,17 +141,17 @@ def test_trainer_signs_in_assigns_follows_results_and_exports(page, browser, scr
     ana_ctx, ben_ctx = browser.new_context(), browser.new_context()
     try:
         ana_page = ana_ctx.new_page()
-        ana_right, ana_answered, ana_log, ana_start = take_quiz(ana_page, links["Ana Ruiz"])
-        assert "Thanks, Ana Ruiz" in ana_start and ana_answered == 3 and "Quiz finished" in ana_log
+        ana_right, ana_answered, ana_log, ana_start = take_quiz(ana_page, links["Ana Ruiz"], [True, True, False])
+        assert "Thanks, Ana Ruiz" in ana_start and ana_answered == 3 and "Quiz finished: 2 of 3 right" in ana_log
         ana_page.screenshot(path=str(screenshots / "trainer-invite-chat.png"))
 
         ben_page = ben_ctx.new_page()
-        first_right, _, stopped, ben_start = take_quiz(ben_page, links["Ben Okafor"], stop_after=1)
+        first_right, _, stopped, ben_start = take_quiz(ben_page, links["Ben Okafor"], [True])
         assert "Thanks, Ben Okafor" in ben_start
         assert "open your personal link again" in stopped, stopped
-        more_right, more_answered, ben_log, resumed = take_quiz(ben_page, links["Ben Okafor"])
+        more_right, more_answered, ben_log, resumed = take_quiz(ben_page, links["Ben Okafor"], [False, False])
         assert "Welcome back, Ben Okafor. You've answered 1 of 3" in resumed, resumed
-        assert more_answered == 2 and "Quiz finished" in ben_log
+        assert more_answered == 2 and "Quiz finished: 1 of 3 right" in ben_log
         ben_right = first_right + more_right
     finally:
         ana_ctx.close()
@@ -166,8 +168,10 @@ def test_trainer_signs_in_assigns_follows_results_and_exports(page, browser, scr
     score_chart, item_chart = page.locator("#score-chart svg"), page.locator("#item-chart svg")
     expect(score_chart).to_be_visible()
     expect(item_chart).to_be_visible()
-    assert score_chart.locator("rect.bar").count() == (1 if ana_right == ben_right else 2)
-    assert item_chart.locator("text.value").count() == 3
+    assert (ana_right, ben_right) == (2, 1)
+    assert score_chart.locator("rect.bar").count() == 2  # one trainee at 1/3, one at 2/3
+    # Item 1: both right; item 2: Ana right, Ben wrong; item 3: both wrong.
+    assert item_chart.locator("text.value").all_inner_texts() == ["100%", "50%", "0%"]
     box = score_chart.locator("rect.bar").first.bounding_box()
     assert box and box["height"] > 10 and box["width"] > 4  # really drawn
     assert page.locator("#items tbody tr").count() == 3
