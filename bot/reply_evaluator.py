@@ -340,6 +340,9 @@ def classifiers() -> Classifiers:
             pass
     trained = train(training_items())
     _save(trained, path)
+    for stale in MODEL_DIR.glob("classifiers-*.npz"):  # earlier content's models
+        if stale != path:
+            stale.unlink(missing_ok=True)
     return trained
 
 
