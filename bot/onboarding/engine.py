@@ -189,12 +189,14 @@ def _save(progress, state, position, now, finished=False):
 # ---------------------------------------------------------------- starting and resuming
 
 INTRO = ("The onboarding path has three parts: a short pre-check (5 questions, just to see where you "
-         "start; it isn't graded for anyone but you), six short lessons that each end with 2-3 check "
+         "start), six short lessons that each end with 2-3 check "
          "questions, and a post-check on the same ideas. Reading takes about {minutes} minutes; answering "
          "the questions takes a few more. Your progress is saved as you go.\n"
          "Say \"next\" to go on, \"tell me more\" for more on a point, or ask me any question on the way: "
          "I'll answer it and the lesson waits for you. \"Stop onboarding\" pauses; \"continue onboarding\" "
-         "(with the same name) picks up where you left off, even days later.")
+         "(with the same name) picks up where you left off, even days later. If you came with a trainer's "
+         "code, your trainer sees which lessons you've done, the check questions you missed and your "
+         "pre- and post-check scores.")
 
 
 def begin(progress, name, code, intent, now, previous=None) -> Turn:
@@ -480,6 +482,8 @@ def gain_message(answers, path) -> dict:
     still = [PRINCIPLE_LABELS.get(r["principle"], r["principle"]) for r in s["by_principle"] if not r["post"]]
     if now_right:
         lines.append("What you now get right: " + ", ".join(now_right) + ".")
+    elif post[0] >= pre[0] and post[0] == len(path.post_check):
+        lines.append("You got every idea right both times.")
     if still:
         lines.append("Worth another look: " + ", ".join(still) + ".")
     lines.append("Items you missed will come back in short reviews: say \"review\" when you're back.")
