@@ -117,7 +117,7 @@ def main(argv=None) -> int:
         return counts, wrong
 
     print("weight answer dym  passage lead | right wrong unanswered")
-    grid = itertools.product(args.weights, (0.6, 0.65, 0.7, 0.75), (0.55, 0.6),
+    grid = itertools.product(args.weights, (0.65, 0.7, 0.75, 0.8), (0.55, 0.6, 0.65),
                              (0.65, 0.7, 0.75, 0.8), (0.1, 0.15, 0.2, 1.0))
     for weight, ans, dym, psg, lead in grid:
         if dym >= ans:

@@ -82,9 +82,10 @@ def kind(text: str) -> str:
         return "task"
     if ASKS_WHAT_IT_IS.search(text):
         return "question"
-    if not IS_A_QUESTION.search(text):
-        return "task"   # a statement: a duty as a job description lists it ("drive clients")
-    return "task" if task_probability(text) >= TASK_PROBABILITY else "question"
+    probability = task_probability(text)
+    if not IS_A_QUESTION.search(text):   # a statement: a duty as a job description lists it
+        return "task" if probability >= 0.5 else "question"
+    return "task" if probability >= TASK_PROBABILITY else "question"
 
 
 def subject_words(text: str) -> list:
