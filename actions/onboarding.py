@@ -45,6 +45,12 @@ def _entity(tracker, name):
     return next((e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == name), None)
 
 
+def _practice_misses(tracker) -> list:
+    """Task ids missed (or skipped) in this chat's quiz: they come back in the review too."""
+    state = tracker.get_slot("quiz") or {}
+    return [r["id"] for r in state.get("results", []) if isinstance(r, dict) and r.get("id") and not r.get("correct")]
+
+
 def _send(dispatcher, turn):
     for message in turn.messages:
         dispatcher.utter_message(text=message["text"], buttons=message["buttons"] or None)
@@ -121,15 +127,16 @@ class ActionOnboardingStart(Action):
         state = tracker.get_slot("onboarding")
         code = _entity(tracker, "quiz_code") or quiz.find_code(_text(tracker))
         if state and state.get("learner_id") and (not code or code == state.get("code")):
-            return _run_turn(self.name(), dispatcher, state, lambda: _known_learner(intent, state))
+            return _run_turn(self.name(), dispatcher, state,
+                             lambda: _known_learner(intent, state, _practice_misses(tracker)))
         return [SlotSet("onboarding_intent", intent), SlotSet("onboarding_code", code),
                 SlotSet("learner_name", None), ActiveLoop("learner_form")]
 
 
-def _known_learner(intent, state):
+def _known_learner(intent, state, practice_misses):
     now = clock.now()
     if intent == "review":
-        return engine.start_review(_progress(), state, now)
+        return engine.start_review(_progress(), state, now, practice_misses)
     if intent == "progress":
         return engine.my_progress(_progress(), state)
     return engine.resume(_progress(), state, now)
@@ -208,7 +215,8 @@ class ActionOnboardingBegin(OnboardingAction):
         if not name:
             return engine.Turn(state, [engine._msg("OK, cancelled. Say \"start onboarding\" whenever you're ready.")])
         return engine.begin(_progress(), name, tracker.get_slot("onboarding_code"),
-                            tracker.get_slot("onboarding_intent") or "start", clock.now(), previous=state)
+                            tracker.get_slot("onboarding_intent") or "start", clock.now(), previous=state,
+                            practice_misses=_practice_misses(tracker))
 
 
 class ActionOnboardingNext(OnboardingAction):
@@ -347,7 +355,8 @@ class ActionOnboardingGreet(Action):
     async def run(self, dispatcher, tracker, domain):
         dispatcher.utter_message(response="utter_greet")
         try:
-            offer = engine.greeting_offer(_progress(), tracker.get_slot("onboarding"), clock.now())
+            offer = engine.greeting_offer(_progress(), tracker.get_slot("onboarding"), clock.now(),
+                                          _practice_misses(tracker))
         except Exception:
             logger.exception("action_onboarding_greet failed")
             offer = []

@@ -217,3 +217,19 @@ def test_the_lesson_waits_after_a_question(db):
     chat.run(actions.ActionOnboardingStop(), "stop", "stop")
     _, reply, messages = chat.run(actions.ActionOnboardingNudge(), "what is co-optation?", "faq")
     assert messages == []
+
+
+def test_practice_quiz_misses_in_this_chat_come_back_in_review(db):
+    chat = Chat()
+    chat.begin("Dana Reyes")
+    chat.slots["quiz"] = {"status": "finished", "mode": "practice", "items": ["bound_dating", "coopt_observe_urine"],
+                          "results": [{"id": "bound_dating", "answer": "in_role", "expected": "out_of_role",
+                                       "correct": False},
+                                      {"id": "coopt_observe_urine", "answer": "out_of_role",
+                                       "expected": "out_of_role", "correct": True}]}
+    _, reply, _ = chat.run(actions.ActionOnboardingStart(), "review", "review")
+    assert "Nothing is due" in reply  # just missed: FSRS brings it back later, not at once
+    db["clock"].write_text((T0 + timedelta(days=1)).isoformat())
+    chat.slots["quiz"] = None  # a new conversation the next day: the card is in the store
+    _, reply, _ = chat.run(actions.ActionOnboardingStart(), "review", "review")
+    assert "Review 1 of 1" in reply and lessons.item("task:bound_dating").question in reply

@@ -199,7 +199,7 @@ INTRO = ("The onboarding path has three parts: a short pre-check (5 questions, j
          "pre- and post-check scores.")
 
 
-def begin(progress, name, code, intent, now, previous=None) -> Turn:
+def begin(progress, name, code, intent, now, previous=None, practice_misses=()) -> Turn:
     """After the learner gave their name (and code): start, continue, review or show progress.
     `intent` is what they asked for: "start" | "continue" | "review" | "progress"."""
     from bot.store import StoreError
@@ -221,7 +221,7 @@ def begin(progress, name, code, intent, now, previous=None) -> Turn:
     state = {"learner_id": learner["id"], "name": learner["name"], "code": learner["code"],
              "active": False, "review": None}
     if intent == "review":
-        return start_review(progress, state, now)
+        return start_review(progress, state, now, practice_misses)
     if intent == "progress":
         return my_progress(progress, state)
     turn = _enter_path(progress, state, learner, now, path)
@@ -254,9 +254,9 @@ def _enter_path(progress, state, learner, now, path) -> Turn:
     return Turn(dict(state, active=True), messages + [prompt], context)
 
 
-def _review_offer(progress, state, learner, now, force=False) -> list:
+def _review_offer(progress, state, learner, now, force=False, practice_misses=()) -> list:
     """After a day or more away, offer a review of the items that are due."""
-    progress.add_quiz_misses(learner, now)
+    progress.add_quiz_misses(learner, now, practice_misses)
     away = now - learner["last_seen_at"]
     if not force and away.days < AWAY_FOR_REVIEW_OFFER_DAYS:
         return []
@@ -515,11 +515,12 @@ def my_progress(progress, state) -> Turn:
 
 # ---------------------------------------------------------------- review sessions
 
-def start_review(progress, state, now) -> Turn:
+def start_review(progress, state, now, practice_misses=()) -> Turn:
+    """A short review of due items; `practice_misses`: task ids missed in this chat's practice quiz."""
     if not state or not state.get("learner_id"):
         return _not_started()
     learner = progress.learner(state["learner_id"])
-    progress.add_quiz_misses(learner, now)
+    progress.add_quiz_misses(learner, now, practice_misses)
     due = progress.due_items(state["learner_id"], now, limit=REVIEW_LENGTH)
     if not due:
         return Turn(dict(state, review=None), [_msg(
@@ -566,12 +567,12 @@ def review_answer(progress, state, text, now) -> Turn:
     return Turn(dict(state, review=None), messages, _item_context(item))
 
 
-def greeting_offer(progress, state, now) -> list:
+def greeting_offer(progress, state, now, practice_misses=()) -> list:
     """Extra lines for the greeting when a known learner comes back after a day or more."""
     if not state or not state.get("learner_id"):
         return []
     learner = progress.learner(state["learner_id"])
-    offer = _review_offer(progress, state, learner, now)
+    offer = _review_offer(progress, state, learner, now, practice_misses=practice_misses)
     if offer:
         return [_msg(f"Welcome back, {learner['name']}.")] + offer
     if learner["position"].get("phase") not in (None, "done"):

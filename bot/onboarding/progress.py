@@ -246,9 +246,10 @@ class Progress:
                      "retired": r.retired} for r in rows]
 
     @_database_errors
-    def add_quiz_misses(self, learner: dict, now: datetime) -> int:
+    def add_quiz_misses(self, learner: dict, now: datetime, practice_misses=()) -> int:
         """Items the learner (same name) got wrong in assigned quizzes get review cards, dated when
-        they were missed. Returns how many cards were added."""
+        they were missed, and so do `practice_misses` (task ids missed in a practice quiz in this
+        chat). Returns how many cards were added."""
         _, key = normalise_name(learner["name"])
         with Session(self.engine) as session:
             missed = session.execute(
@@ -256,6 +257,7 @@ class Progress:
                 .join(results.Attempt, results.Answer.attempt_id == results.Attempt.id)
                 .where(results.Attempt.name_key == key, results.Answer.correct.is_(False))
                 .order_by(results.Answer.answered_at)).all()
+            missed = list(missed) + [(str(item_id), now) for item_id in practice_misses]
             have = set(session.execute(select(ReviewCard.item_id).where(ReviewCard.learner_id == learner["id"])
                                        ).scalars())
         added = 0
