@@ -1,10 +1,11 @@
 """Role-fit grader figures (not a test): for the task bank's dev split and the real-world
-evaluation set tests/eval/duties.yml: accuracy, per-verdict recall, the count of
+evaluation set tests/eval/duties.yml (totals only unless --eval-errors), and the grader's own dev
+set tests/grader_dev.yml: accuracy, per-verdict recall, the count of
 out-of-role duties called in role, and latency (cold `python -m bot grade`, warm per task).
 
     .venv/bin/python bench/grader.py            # dev split + eval set + latency
-    .venv/bin/python bench/grader.py -v         # also list the dev misses
-    .venv/bin/python bench/grader.py --dev      # dev split only (while tuning: the eval set is not looked at)
+    .venv/bin/python bench/grader.py -v         # also list the misses of both dev sets (never the eval set's)
+    .venv/bin/python bench/grader.py --dev      # dev split + tests/grader_dev.yml only (while tuning: the eval set is not run)
     .venv/bin/python bench/grader.py --cv       # 5-fold CV on train: how the constants were chosen
     .venv/bin/python bench/grader.py --eval-errors   # list the eval set's errors (look once, don't tune)
 
@@ -27,13 +28,14 @@ from bot.grading import verdict as grading_verdict  # noqa: E402
 from bot.tasks import VERDICTS, load_tasks  # noqa: E402
 
 EVAL_FILE = ROOT / "tests" / "eval" / "duties.yml"
+GRADER_DEV_FILE = ROOT / "tests" / "grader_dev.yml"    # the grader's own dev set (tuned on)
 
 
-def load_eval():
-    """[(text, gold verdict)] from tests/eval/duties.yml, or [] when it is not there yet."""
-    if not EVAL_FILE.exists():
+def load_eval(path=EVAL_FILE):
+    """[(text, gold verdict)] from a duties file (tests/eval/duties.yml by default), or [] when it is not there."""
+    if not path.exists():
         return []
-    data = yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     items = data.get("duties", data) if isinstance(data, dict) else data
     out = []
     for item in items or []:
@@ -121,7 +123,19 @@ def cv_scores(folds=5, verdict_c=grading_model.VERDICT_C, principle_c=grading_mo
 def cross_validate():
     import itertools
 
-    print("== 5-fold CV on train (task bank): the decision rules (framing and negation wording not applied)")
+    from bot.grading import guard as safety_guard
+
+    print("== 5-fold CV on train (task bank), current constants: the meaning model alone, then with the guard")
+    scored = cv_scores()
+    for title, use_guard in (("model alone", False), ("model + guard", True)):
+        got = [(t.verdict, grading_verdict.decide_label(
+            s, safety_guard.check(grading_model.core_text(t.text)) if use_guard else None)[0]) for t, s in scored]
+        acc = sum(g == p for g, p in got) / len(got)
+        bad = sum(g == "out_of_role" and p == "in_role" for g, p in got)
+        recall = {c: sum(g == c == p for g, p in got) / max(1, sum(g == c for g, _ in got)) for c in VERDICTS}
+        print(f"  {title:<14} accuracy {acc:.3f}, out-of-role called in role {bad}, recall "
+              + ", ".join(f"{c} {r:.2f}" for c, r in recall.items()))
+    print("== 5-fold CV on train: constants of the model's decision rules (framing and negation wording not applied)")
     for verdict_c, principle_c in ((2.0, 8.0), (8.0, 8.0), (2.0, 32.0)):
         scored = cv_scores(verdict_c=verdict_c, principle_c=principle_c)
         results = []
@@ -149,11 +163,15 @@ def main():
     report(dev, "dev split (tasks.yml split: dev; tuned on)")
     if "-v" in sys.argv:
         misses(dev)
+    own_dev = run(load_eval(GRADER_DEV_FILE), grading_verdict.grade)
+    report(own_dev, f"grader dev set ({GRADER_DEV_FILE.relative_to(ROOT)}; tuned on)")
+    if "-v" in sys.argv:
+        misses(own_dev)
     evaluation = [] if "--dev" in sys.argv else run(load_eval(), grading_verdict.grade)
     report(evaluation, f"real-world eval set ({EVAL_FILE.relative_to(ROOT)}; never trained or tuned on)")
     if "--eval-errors" in sys.argv:
         misses(evaluation)
-    latency(dev + evaluation)
+    latency(dev + own_dev + evaluation)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ if ! .venv/bin/python -m bot build-pipeline --check 2>/dev/null; then
   .venv/bin/python -m bot build-pipeline --quiet
   done_step
 fi
+.venv/bin/python -m bot grade "warm up" >/dev/null   # builds the grader's cache (var/grading/) for this content
 if [ -f alembic.ini ]; then
   .venv/bin/python -m bot migrate --quiet
 fi

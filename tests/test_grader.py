@@ -3,14 +3,17 @@ import json
 import subprocess
 import sys
 
+import yaml
+
 import numpy as np
 import pytest
 
 from bot import PROJECT_ROOT, documents
 from bot.grading import grade, summary
+from bot.grading import guard as safety_guard
 from bot.grading import model as grading_model
 from bot.grading import verdict as grading_verdict
-from bot.grading.framing import parse_framing, task_lines
+from bot.grading.framing import is_qualification, parse_framing, task_lines
 from bot.grading.principles import load_principles, principles_by_id
 from bot.tasks import VERDICTS, load_tasks
 
@@ -76,9 +79,7 @@ def test_formerly_over_broad_rules_no_longer_fire(text, wrong_principle):
 @pytest.mark.parametrize("text", [
     "Drive him to the program his probation requires",
     "Do a recovery capital assessment with a new participant",
-    pytest.param("Show a participant how to pay her bills on time", marks=pytest.mark.xfail(
-        reason="known limitation: the embedding reads the money topic more than the teaching stance "
-               "(in role 0.38 vs out of role 0.61 when measured)", strict=False)),
+    "Show a participant how to pay her bills on time",    # the model alone said out of role; the guard's peer_work
 ])
 def test_formerly_over_broad_rules_are_not_out_of_role(text):
     assert grade(text).verdict != "out_of_role", text
@@ -222,12 +223,12 @@ def test_cached_classifiers_reproduce_scikit_learn():
 
 
 def test_dev_split_accuracy_floor():
-    """Dev (58 tasks, never trained on) measured 0.81 (bench/grader.py); the floor sits a few
-    items below so a real regression fails but one or two items of noise do not."""
+    """Dev (58 tasks, never trained on) measured 0.93 with the guard (bench/grader.py); the floor
+    sits a few items below so a real regression fails but one or two items of noise do not."""
     dev = load_tasks("dev")
     graded = [(t.verdict, grade(t.text).to_json()["verdict"]) for t in dev]
-    assert sum(g == p for g, p in graded) / len(dev) >= 0.74
-    assert sum(g == "out_of_role" and p == "in_role" for g, p in graded) <= 3
+    assert sum(g == p for g, p in graded) / len(dev) >= 0.88
+    assert sum(g == "out_of_role" and p == "in_role" for g, p in graded) == 0
 
 
 # ------------------------------------------------------------------ CLI contract
@@ -270,3 +271,116 @@ def test_grade_does_not_import_tensorflow_rasa_or_spacy():
     out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT,
                          timeout=180, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+# ------------------------------------------------------------------ the grader's own dev set and the safety guard
+GRADER_DEV = yaml.safe_load((PROJECT_ROOT / "tests" / "grader_dev.yml").read_text(encoding="utf-8"))["duties"]
+GUARDED = {pid for pid, _, _ in safety_guard.rules()[0]}
+GUARD_GROUPS = {"clinical", "medication", "monitoring", "drug testing", "coercion", "deciding for the person",
+                "one pathway", "money", "dual relationship", "doing for the person", "administrative drift"}
+
+
+def test_grader_dev_items_are_labelled_with_a_principle_and_a_quote_from_the_documents():
+    by_id = principles_by_id()
+    assert len(GRADER_DEV) >= 80
+    for item in GRADER_DEV:
+        assert item["verdict"] in VERDICTS, item["text"]
+        p = by_id[item["principle"]]
+        assert p.side == item["verdict"], item["text"]
+        assert documents.check(item["quote"]) is None, (item["text"], documents.check(item["quote"]))
+
+
+def test_guard_rules_name_principles_of_the_right_side():
+    triggers, peer_work, depends = safety_guard.rules()
+    by_id = principles_by_id()
+    assert {by_id[pid].group for pid, _, _ in triggers} <= GUARD_GROUPS
+    assert {"clinical", "medication", "monitoring", "coercion", "money", "dual relationship"} <= {
+        by_id[pid].group for pid, _, _ in triggers}
+    assert all(by_id[pid].side == "in_role" for pid, _ in peer_work)
+    assert all(by_id[pid].side == "depends" for pid, _ in depends)
+
+
+CORE_GROUPS = {"clinical", "medication", "monitoring", "drug testing", "coercion", "deciding for the person",
+               "one pathway", "money", "dual relationship"}     # clinical, coercive, monitoring, money, dual
+GUARD_EXAMPLES = [item for item in GRADER_DEV if item["verdict"] == "out_of_role"
+                  and principles_by_id()[item["principle"]].group in CORE_GROUPS]
+
+
+@pytest.mark.parametrize("item", GUARD_EXAMPLES, ids=[i["text"][:40] for i in GUARD_EXAMPLES])
+def test_guard_holds_on_clinical_coercive_monitoring_money_and_dual_duties(item):
+    text = item["text"]
+    fired = safety_guard.check(grading_model.core_text(text))
+    assert fired.trigger is not None, text
+    # by construction: even a meaning model certain of "in role" cannot make it "in role"
+    scores = _scores(0.99, 0.01, principle_side="in_role")
+    verdict, principle, other = grading_verdict.decide_label(scores, fired)
+    assert verdict != "in_role"
+    assert (other or principle).id == fired.trigger
+    assert grade(text).verdict == "out_of_role", text
+
+
+@pytest.mark.parametrize("text", [
+    "Complete a recovery capital assessment with a participant",
+    "Teach participants how to create a budget and stick to it",
+    "Teach a participant how to manage her money and pay her bills",
+    "Discuss concerns about medication with the nurse at the participant's request",
+    "Accompany participants to court hearings and probation appointments",
+    "Help participants fill out housing applications",
+    "Help a participant think through the consequences of moving out of her sister's apartment",
+    "Remind her of the date of her appointment",
+    "Drive him to the program his probation requires",
+    "Suggest a participant bring her worries about her medication to her prescriber",
+    "Help a participant look up whether her insurance covers her prescription",
+    "Work alongside participants as equals, sharing rather than leading",
+    "Meeting a participant where he is, at the shelter, instead of requiring him to come to the office",
+    "Working with participants of every faith, ethnicity, sexual orientation, gender and political view",
+])
+def test_peer_work_that_sounds_clinical_or_coercive_is_not_guarded(text):
+    assert safety_guard.check(grading_model.core_text(text)).trigger is None, text
+
+
+@pytest.mark.parametrize("text", [
+    "Complete a recovery capital assessment with a participant",
+    "Teach participants how to create a budget and stick to it",
+    "Discuss concerns about medication with the nurse at the participant's request",
+    "Accompany participants to court hearings and probation appointments",
+    "Help participants fill out housing applications",
+    "Suggest a participant bring her worries about her medication to her prescriber",
+])
+def test_the_documents_peer_work_stays_in_role(text):
+    v = grade(text)
+    assert v.verdict == "in_role", (text, v.principle and v.principle.id)
+    assert v.principle.side == "in_role" and v.quote
+
+
+def test_guard_depends_names_what_it_depends_on():
+    v = grade("Make calls to agencies on a participant's behalf")
+    assert v.verdict == "depends" and v.principle.id == "acting_on_behalf"
+    assert "in role" in v.reasons[0] and "not in role" in v.reasons[0]
+
+
+def test_grader_dev_set_floor():
+    """tests/grader_dev.yml is a dev set (the guard was written against it): 1.00 when measured."""
+    graded = [(item["verdict"], grade(item["text"]).to_json()["verdict"]) for item in GRADER_DEV]
+    assert sum(g == p for g, p in graded) / len(graded) >= 0.93
+    assert sum(g == "out_of_role" and p == "in_role" for g, p in graded) == 0
+
+
+@pytest.mark.parametrize("text,qualification", [
+    ("CPRS certification required", True),
+    ("Bilingual in Spanish preferred", True),
+    ("Completes documentation as required", False),
+    ("Attends trainings and supervision meetings and completes the continuing education hours that the "
+     "state certification board has required", False),
+])
+def test_a_line_ending_in_required_is_a_qualification_only_when_short(text, qualification):
+    assert is_qualification(text) is qualification
+
+
+def test_co_optation_line_names_only_what_the_documents_say():
+    v = grade("We're short-staffed so my supervisor asked me to hand out meds at the residence")
+    assert v.verdict == "out_of_role"
+    line = next(r for r in v.reasons if "co-optation" in r)
+    assert "short" not in line.lower()
+    assert documents.check({"doc": "oasas_toolkit", "section": "Peer Support Values",
+                            "quote": line.split('"')[1]}) is None

@@ -97,7 +97,7 @@ NEGATION = re.compile(
 )
 # A question about a concept or a greeting, not a duty: "what is co-optation?", "hello".
 NOT_A_TASK = re.compile(
-    r"^(?:what(?:'s|\s+is|\s+are|\s+does)|who|why|define|definition|explain|"
+    r"^(?:what(?:'s|\s+is|\s+are|\s+does)|who|why|define|definition|explain(?!\s+to\b)|"
     r"tell\s+me\s+(?:about|more)|describe|hi|hello|hey|thanks|thank\s+you|good\s+(?:morning|afternoon|evening)|"
     r"how\s+(?:do|does|is|are)\s+(?:peers?|recovery|peer\s+support|a\s+peer)\b)\b", re.I)
 
@@ -111,8 +111,11 @@ QUALIFICATION = re.compile(
     r"(?:valid\s+)?driver'?s\s+licen[cs]e\b|minimum\s+(?:of\s+)?\w+\s+(?:years?|months?)\b|at\s+least\s+\w+\s+years?\b|"
     r"\d+\+?\s+years?\b|(?:lived\s+)?experience\s+(?:of|in|with|as)\b|"
     r"(?:excellent|strong|good|effective)\s+(?:communication|interpersonal|written|verbal|organi[sz]ational|computer)\b|"
-    r"(?:salary|pay|wage|hours|location|reports\s+to|job\s+title|department|flsa|benefits\s+include)\b)"
-    r"|\b(?:required|preferred)\.?$", re.I)
+    r"(?:salary|pay|wage|hours|location|reports\s+to|job\s+title|department|flsa|benefits\s+include)\b)", re.I)
+# "CPRS certification required", "Bilingual Spanish preferred": a short line ending so is a
+# qualification; a duty such as "Completes documentation as required" is not.
+QUALIFICATION_ENDING = re.compile(r"(?<!\bas\s)(?<!\bif\s)(?<!\bwhen\s)\b(?:required|preferred)\.?$", re.I)
+QUALIFICATION_ENDING_MAX_WORDS = 6
 
 
 @dataclass
@@ -162,4 +165,7 @@ def is_concept_question(text: str) -> bool:
 
 def is_qualification(text: str) -> bool:
     """A qualification or job detail from a posting, rather than a duty."""
-    return bool(QUALIFICATION.search(text.strip()))
+    text = text.strip()
+    if QUALIFICATION.search(text):
+        return True
+    return len(text.split()) <= QUALIFICATION_ENDING_MAX_WORDS and bool(QUALIFICATION_ENDING.search(text))

@@ -84,9 +84,15 @@ def _check(item: dict, seen: set) -> Principle:
 
 
 @lru_cache(maxsize=1)
-def load_principles() -> tuple:
+def principles_file() -> dict:
+    """principles.yml as parsed YAML: {"principles": [...], "guard": {...}}."""
     with open(PRINCIPLES_FILE, encoding="utf-8") as f:
-        items = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["principles"]   # C parser: 20x faster
+        return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))   # C parser: 20x faster
+
+
+@lru_cache(maxsize=1)
+def load_principles() -> tuple:
+    items = principles_file()["principles"]
     seen, out = set(), []
     for item in items:
         p = _check(item, seen)

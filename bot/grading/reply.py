@@ -10,8 +10,10 @@ NOT_A_TASK = ("That doesn't look like a task or duty, so I can't say whether it 
               "Ask me as a question instead, or describe a task, for example \"Can our peer drive a client to court?\"")
 QUALIFICATION = ("That reads as a qualification or detail of the job, not a duty, so there is no role question "
                  "to answer.")
-CO_OPTATION = ("Being asked or told to do it, or being short-staffed, does not make it part of the peer role: "
-               "the OASAS toolkit calls pressure on peers to step out of their role co-optation.")
+# Review O2 (content-fidelity 2026-11-30): no document mentions short staffing, so only being
+# asked or told is named, in the OASAS toolkit's words.
+CO_OPTATION = ("Being asked or told to do it does not make it part of the peer role: the OASAS toolkit reports peers "
+               "\"pressured or directed to step out of their roles\" and calls it co-optation.")
 OPENING = {
     "in_role": "In role: this is peer support work.",
     "out_of_role": "Out of role: this is not a peer's job.",
@@ -87,7 +89,7 @@ def compose(task_text, verdict, principle, other, task, confidence, framing) -> 
         instead = principle.instead if verdict == "out_of_role" else None
     if instead:
         reasons.append(f"Instead: {instead}")
-    if verdict == "out_of_role" and (framing.directed or framing.short_staffed):
+    if verdict == "out_of_role" and framing.directed:
         reasons.append(CO_OPTATION)
         sources = _unique(sources + [cite({"doc": "oasas_toolkit", "section": "Peer Support Values"})])
     return Verdict(task_text, verdict, confidence, reasons, sources, principle, other if verdict == "depends" else None,

@@ -15,10 +15,18 @@
    - otherwise the verdict classifier's answer, explained by the most likely principle of
      that side, or by the nearest train task of the bank when that is the closer match.
    Being told to do an out-of-role task names co-optation; declining one keeps to the role.
+4. The safety guard (bot.grading.guard, principles.yml `guard:`) has the last word: a
+   trigger (clinical, coercive, monitoring, money or dual-relationship wording with none of
+   its `unless` wording) makes the answer out of role under the trigger's principle, or
+   "depends" naming both sides when the model is GUARD_CONFLICT_IN_ROLE sure of "in role";
+   never "in role". Wording the documents name as peer work (`peer_work`) turns a model's
+   "out of role" into "in role" when no trigger fires; otherwise wording the documents make
+   conditional (`depends`) gives "depends" with that principle's if_in / if_out.
 """
 from dataclasses import dataclass, field
 from typing import Optional
 
+from bot.grading import guard as safety_guard
 from bot.grading.framing import Framing, clean, is_concept_question, is_qualification, parse_framing
 from bot.grading.model import train_task
 
@@ -28,6 +36,7 @@ CONFLICT_IN_ROLE = 0.8       # ... unless the verdict classifier is this sure of
 DEPENDS_FIRES = 0.5          # probability of the best principle, a depends one, that makes it "depends"
 NOT_A_TASK_BELOW = 0.30      # best similarity to anything known below this: not a task
 TASK_BETTER_BY = 0.05        # a bank task explains instead of the principle when this much closer
+GUARD_CONFLICT_IN_ROLE = 0.9  # a guard trigger gives "depends" (both sides) instead of "out of role" above this
 
 SUPERVISOR_ADVICE = "talk it through with a peer supervisor or your supervisor"
 
@@ -72,7 +81,7 @@ def grade(text: str, model=None) -> Verdict:
     scores = model.score(grading_model.embed_task(task_text))
     if scores.top_similarity < NOT_A_TASK_BELOW:
         return _not_a_task(task_text)
-    return decide(task_text, framing, scores)
+    return decide(task_text, framing, scores, safety_guard.check(core))
 
 
 def best_by_side(scores) -> dict:
@@ -92,8 +101,29 @@ def nearest_task(scores, verdict: str):
     return 0.0, None
 
 
-def decide_label(scores) -> tuple:
-    """(verdict, deciding principle, other principle or None): the decision rules alone."""
+def decide_label(scores, guard=None) -> tuple:
+    """(verdict, deciding principle, other principle or None): the decision rules, then the guard."""
+    verdict, principle, other = model_label(scores)
+    if guard is None:
+        return verdict, principle, other
+    from bot.grading.principles import principles_by_id
+
+    if guard.trigger:
+        out_p = principles_by_id()[guard.trigger]
+        if verdict == "depends" and other is not None:
+            return "depends", principle, out_p
+        if scores.probs["in_role"] >= GUARD_CONFLICT_IN_ROLE:
+            return "depends", best_by_side(scores).get("in_role", (0.0, None))[1], out_p
+        return "out_of_role", out_p, None
+    if guard.peer_work and verdict == "out_of_role":
+        return "in_role", principles_by_id()[guard.peer_work], None
+    if guard.depends:
+        return "depends", principles_by_id()[guard.depends], None
+    return verdict, principle, other
+
+
+def model_label(scores) -> tuple:
+    """(verdict, deciding principle, other principle or None): the meaning model's decision rules."""
     best = best_by_side(scores)
     p_out, out_p = best.get("out_of_role", (0.0, None))
     _, in_p = best.get("in_role", (0.0, None))
@@ -110,16 +140,19 @@ def decide_label(scores) -> tuple:
     return model_says, (out_p if model_says == "out_of_role" else in_p), None
 
 
-def decide(task_text: str, framing: Framing, scores) -> Verdict:
+def decide(task_text: str, framing: Framing, scores, guard=None) -> Verdict:
     from bot.grading import reply
 
-    verdict, principle, other = decide_label(scores)
+    verdict, principle, other = decide_label(scores, guard)
     p_sim = scores.similarity[principle.id] if principle else 0.0
     confidence = scores.probs[verdict]
     if other is None and principle is not None and max(scores.probs, key=scores.probs.get) != verdict:
         confidence = dict((p.id, prob) for prob, p in scores.principles)[principle.id]   # the principle decided
+    decided_by_guard = guard is not None and principle is not None and principle.id in (guard.trigger, guard.peer_work, guard.depends)
+    if decided_by_guard and other is None:
+        confidence = max(scores.probs[verdict], dict((p.id, prob) for prob, p in scores.principles)[principle.id])
     t_sim, task_id = nearest_task(scores, verdict)
-    use_task = task_id is not None and other is None and t_sim > p_sim + TASK_BETTER_BY
+    use_task = task_id is not None and other is None and t_sim > p_sim + TASK_BETTER_BY and not decided_by_guard
     task = train_task(task_id) if use_task else None
     if framing.negated:
         return reply.negated(task_text, verdict, principle, task, confidence)
@@ -132,4 +165,4 @@ def _not_a_task(task_text: str, qualification: bool = False) -> Verdict:
     return reply.not_a_task(task_text, qualification)
 
 
-__all__ = ["Verdict", "grade", "decide", "decide_label"]
+__all__ = ["Verdict", "grade", "decide", "decide_label", "model_label"]
