@@ -171,7 +171,7 @@ def test_trainer_signs_in_assigns_follows_results_and_exports(page, browser, scr
     assert (ana_right, ben_right) == (2, 1)
     assert score_chart.locator("rect.bar").count() == 2  # one trainee at 1/3, one at 2/3
     # Item 1: both right; item 2: Ana right, Ben wrong; item 3: both wrong.
-    assert item_chart.locator("text.value").all_inner_texts() == ["100%", "50%", "0%"]
+    assert item_chart.locator("text.value").all_text_contents() == ["100%", "50%", "0%"]
     box = score_chart.locator("rect.bar").first.bounding_box()
     assert box and box["height"] > 10 and box["width"] > 4  # really drawn
     assert page.locator("#items tbody tr").count() == 3
