@@ -92,7 +92,8 @@ def advice(sc: dict) -> dict:
         f"This is close to the situation \"{sc['title'].strip(chr(34))}\" in the practice scenarios.",
         "The principle: " + " ".join(sc["values"]),
         f"What a peer might say: \"{sc['good_reply']}\"",
-        "What to avoid: " + (boundary.get("coach") or boundary.get("does") or "").strip(),
+        f"What to avoid (in the scenario the other person is {rehearsal._short_name(sc)}): "
+        + (boundary.get("coach") or boundary.get("does") or "").strip(),
         source,
     ])
     context = {"title": f"Situation: {sc['title']}", "source": source,
