@@ -230,7 +230,7 @@ def test_situation_gets_advice_and_a_rehearsal_button():
     reply = knowledge.reply_to_question(
         {"text": "A participant wants to borrow forty dollars for her phone bill. What do I say?"})
     text = reply["text"]
-    assert "The principle:" in text and "What a peer might say:" in text and "What to avoid:" in text
+    assert "The principle:" in text and "What a peer might say:" in text and "What to avoid (" in text
     assert 'section "What a Peer Supporter Is/Does - Is Not/Does Not"' in text
     payload = reply["buttons"][0]["payload"]
     assert payload.startswith("/start_rehearsal")
