@@ -277,7 +277,8 @@ def test_grade_does_not_import_tensorflow_rasa_or_spacy():
 GRADER_DEV = yaml.safe_load((PROJECT_ROOT / "tests" / "grader_dev.yml").read_text(encoding="utf-8"))["duties"]
 GUARDED = {pid for pid, _, _ in safety_guard.rules()[0]}
 GUARD_GROUPS = {"clinical", "medication", "monitoring", "drug testing", "coercion", "deciding for the person",
-                "one pathway", "money", "dual relationship", "doing for the person", "administrative drift"}
+                "one pathway", "money", "dual relationship", "doing for the person", "administrative drift",
+                "professional role"}
 
 
 def test_grader_dev_items_are_labelled_with_a_principle_and_a_quote_from_the_documents():

@@ -57,7 +57,7 @@ def _if_out(p) -> str:
     return p.if_out or f"if it becomes {p.name}: not in role"
 
 
-def compose(task_text, verdict, principle, other, task, confidence, framing) -> Verdict:
+def compose(task_text, verdict, principle, other, task, confidence, framing, guard_phrase=None) -> Verdict:
     """Reasons, instead and sources for a decided verdict. `task` (a bank task) explains
     instead of the principle when it is the closer match; the principle is still named."""
     reasons, sources, quote, instead = [], [], None, None
@@ -92,6 +92,9 @@ def compose(task_text, verdict, principle, other, task, confidence, framing) -> 
     if verdict == "out_of_role" and framing.directed:
         reasons.append(CO_OPTATION)
         sources = _unique(sources + [cite({"doc": "oasas_toolkit", "section": "Peer Support Values"})])
+    if guard_phrase and verdict != "in_role":     # last: the chat reply shows the first four reasons
+        reasons.append(f"The wording \"{guard_phrase}\" names {(other or principle).name}, so this is never "
+                       f"graded in role.")
     return Verdict(task_text, verdict, confidence, reasons, sources, principle, other if verdict == "depends" else None,
                    quote, instead, task.id if task is not None else None)
 

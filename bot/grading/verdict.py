@@ -156,7 +156,9 @@ def decide(task_text: str, framing: Framing, scores, guard=None) -> Verdict:
     task = train_task(task_id) if use_task else None
     if framing.negated:
         return reply.negated(task_text, verdict, principle, task, confidence)
-    return reply.compose(task_text, verdict, principle, other, task, confidence, framing)
+    phrase = guard.phrase if guard is not None and guard.trigger in (getattr(principle, "id", None),
+                                                                     getattr(other, "id", None)) else None
+    return reply.compose(task_text, verdict, principle, other, task, confidence, framing, phrase)
 
 
 def _not_a_task(task_text: str, qualification: bool = False) -> Verdict:
