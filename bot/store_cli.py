@@ -156,11 +156,20 @@ def _report(args):
 def _delete_trainee(args):
     from bot.store import Store, normalise_name
 
+    from bot.onboarding.progress import Progress
+    from bot.store import UnknownCode
+
     name = normalise_name(args.name)[0]
-    deleted = Store().delete_trainee(args.name, code=args.code)
+    try:
+        deleted = Store().delete_trainee(args.name, code=args.code)
+    except UnknownCode:
+        if not (args.code or "").upper().startswith("ONB"):
+            raise
+        deleted = 0                       # an onboarding code: only the path's record below
+    deleted += Progress().delete_learner(args.name, code=args.code)   # the onboarding path's record too
     where = f" in {args.code}" if args.code else ""
     if deleted:
-        print(f"Deleted {deleted} rows (attempts, answers and personal links) for \"{name}\"{where}.")
+        print(f"Deleted {deleted} rows (attempts, answers, personal links and onboarding progress) for \"{name}\"{where}.")
     else:
         print(f"No records for \"{name}\"{where}. (Names are matched ignoring case and extra spaces.)")
 

@@ -144,3 +144,17 @@ def test_report_with_the_real_task_bank(db_url, monkeypatch, capsys):  # noqa: F
     out = capsys.readouterr().out
     assert f"1. {wrong}: 1 of 1 wrong" in out
     assert " ".join(bank[wrong].rationale.split())[:40] in " ".join(out.split())
+
+
+def test_delete_trainee_also_removes_onboarding_progress(cli, db_url):  # noqa: F811
+    from datetime import datetime, timezone
+
+    from bot.onboarding.progress import Progress
+
+    progress = Progress(db_url)
+    now = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    code = progress.create_assignment("New staff", now)
+    assert progress.find_learner("Bea Lopez", code=code, now=now, create=True)
+    status, out, _ = cli("delete-trainee", "bea lopez", "--code", code)
+    assert status == 0 and "Deleted 1 rows" in out
+    assert progress.find_learner("Bea Lopez", code=code, now=now) is None
