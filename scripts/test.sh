@@ -14,9 +14,7 @@ step "training (skipped when nothing changed)"
 bash scripts/train.sh
 
 step "NLU regression set (tests/nlu/regression.yml, a studied dev set)"
-.venv/bin/rasa test nlu --nlu tests/nlu/regression.yml --out results/nlu --quiet >var/nlu-test.log 2>&1 \
-  || { tail -20 var/nlu-test.log; exit 1; }
-.venv/bin/python scripts/check_nlu.py results/nlu
+.venv/bin/python scripts/check_nlu.py
 
 step "dialogue tests (e2e stories with the action server)"
 bash scripts/e2e.sh
