@@ -20,6 +20,9 @@ def main(argv=None) -> int:
     p = sub.add_parser("model-info", help="the meaning model's provenance, and a test embedding")
     p.set_defaults(run=_model_info)
 
+    p = sub.add_parser("warm-caches", help="build the grader, rehearsal and answer caches under var/ (set-up does this)")
+    p.set_defaults(run=_warm_caches)
+
     for module in CLI_MODULES:
         importlib.import_module(module).register_cli(sub)
     args = parser.parse_args(argv)
@@ -36,6 +39,18 @@ def _build_pipeline(args) -> int:
         if not args.quiet:
             print(f"built spaCy pipeline at {path}")
     _model_info(args)
+    return 0
+
+
+def _warm_caches(args) -> int:
+    """One process trains or loads every content-derived cache, so the first chat message of
+    each kind does not wait for it. Quick when the caches already match the content."""
+    from bot import knowledge, reply_evaluator
+    from bot.grading import model
+
+    model.load()
+    reply_evaluator.classifiers()
+    knowledge.warm_up()
     return 0
 
 
