@@ -93,6 +93,9 @@ def best_by_side(scores) -> dict:
     return best
 
 
+GUARD_CONFIDENCE = 0.9
+
+
 def nearest_task(scores, verdict: str):
     """(similarity, task id) of the most similar train task with this verdict."""
     for sim, item in scores.neighbours:
@@ -150,7 +153,9 @@ def decide(task_text: str, framing: Framing, scores, guard=None) -> Verdict:
         confidence = dict((p.id, prob) for prob, p in scores.principles)[principle.id]   # the principle decided
     decided_by_guard = guard is not None and principle is not None and principle.id in (guard.trigger, guard.peer_work, guard.depends)
     if decided_by_guard and other is None:
-        confidence = max(scores.probs[verdict], dict((p.id, prob) for prob, p in scores.principles)[principle.id])
+        # The documents' own wording decided, not the model: report the rule's confidence.
+        confidence = max(GUARD_CONFIDENCE, scores.probs[verdict],
+                         dict((p.id, prob) for prob, p in scores.principles)[principle.id])
     t_sim, task_id = nearest_task(scores, verdict)
     use_task = task_id is not None and other is None and t_sim > p_sim + TASK_BETTER_BY and not decided_by_guard
     task = train_task(task_id) if use_task else None
