@@ -153,20 +153,26 @@ def _report(args):
             print(f"\nWrote {len(rows)} answers to {args.csv}")
 
 
-def _delete_trainee(args):
-    from bot.store import Store, normalise_name
-
+def delete_trainee_records(name, code=None, url=None) -> int:
+    """What `delete-trainee` removes, here and in the trainer app alike: attempts, answers,
+    personal invites and the onboarding path's progress. Returns the rows deleted."""
     from bot.onboarding.progress import Progress
-    from bot.store import UnknownCode
+    from bot.store import Store, UnknownCode
 
-    name = normalise_name(args.name)[0]
     try:
-        deleted = Store().delete_trainee(args.name, code=args.code)
+        deleted = Store(url).delete_trainee(name, code=code)
     except UnknownCode:
-        if not (args.code or "").upper().startswith("ONB"):
+        if not (code or "").upper().startswith("ONB"):
             raise
         deleted = 0                       # an onboarding code: only the path's record below
-    deleted += Progress().delete_learner(args.name, code=args.code)   # the onboarding path's record too
+    return deleted + Progress(url).delete_learner(name, code=code)   # the onboarding path's record too
+
+
+def _delete_trainee(args):
+    from bot.store import normalise_name
+
+    name = normalise_name(args.name)[0]
+    deleted = delete_trainee_records(args.name, code=args.code)
     where = f" in {args.code}" if args.code else ""
     if deleted:
         print(f"Deleted {deleted} rows (attempts, answers, personal links and onboarding progress) for \"{name}\"{where}.")

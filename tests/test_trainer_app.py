@@ -358,3 +358,21 @@ def test_the_whole_flow_on_sqlite_and_postgresql(db_url, monkeypatch):  # noqa: 
         token = csrf(client, f"/trainer/a/{code}")
         done = client.post("/trainer/trainee/delete", data={"name": "Ana Ruiz", "code": code, "csrftoken": token})
         assert "Deleted 5 rows" in done.text and store.report(code)["answers"] == []
+
+
+def test_deleting_a_trainee_everywhere_also_removes_onboarding_progress(store, signed_in):
+    """The page does what `python -m bot delete-trainee NAME` does (bot.store_cli.delete_trainee_records)."""
+    from datetime import datetime, timezone
+
+    from bot.onboarding.progress import Progress
+
+    progress = Progress(store.url)
+    progress.find_learner("Ana Ruiz", now=datetime.now(timezone.utc), create=True)
+    code = create(signed_in, invitees="Ana Ruiz")
+    take(store, store.invites(code)[0]["code"], [True])
+    confirm = signed_in.get("/trainer/trainee/delete?name=Ana+Ruiz")
+    assert "all assignments" in confirm.text and "onboarding-path record" in confirm.text
+    done = signed_in.post("/trainer/trainee/delete", data={"name": "Ana Ruiz",
+                                                           "csrftoken": TOKEN.search(confirm.text).group(1)})
+    assert "Deleted 4 rows" in done.text  # 1 answer, 1 attempt, 1 personal link, 1 onboarding record
+    assert progress.find_learner("ana ruiz") is None and store.invites(code) == []

@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from bot.store import StoreError, UnknownCode, normalise_email, normalise_name, task_bank
-from bot.store_cli import csv_rows, write_csv
+from bot.store_cli import csv_rows, delete_trainee_records, write_csv
 from trainer import charts, results
 from trainer.security import (CSRF_FIELD, FormCSRFMiddleware, SecurityHeadersMiddleware, SignInLimits,
                               derive, load_secret)
@@ -332,11 +332,12 @@ async def delete_trainee(request):
     if request.method == "GET":
         return render(request, "confirm_delete_trainee.html", name=shown, code=code)
     try:
-        deleted = await db(store.delete_trainee, name, code=code)
+        deleted = await db(delete_trainee_records, name, code=code, url=store.url)
     except UnknownCode:
         return render(request, "not_found.html", status_code=404)
     where = f" in {code}" if code else ""
-    message = (f"Deleted {deleted} rows (attempts, answers and personal links) for \"{shown}\"{where}."
+    message = (f"Deleted {deleted} rows (attempts, answers, personal links and onboarding progress) "
+               f"for \"{shown}\"{where}."
                if deleted else f"No records for \"{shown}\"{where}.")
     return redirect(back, message, request)
 
