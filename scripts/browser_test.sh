@@ -30,6 +30,9 @@ ls models/*.tar.gz >/dev/null 2>&1 || bash scripts/train.sh
 # A results store of its own (the trainer test creates accounts and assignments in it).
 rm -f var/browser/results.db var/browser/results.db-wal var/browser/results.db-shm
 export DATABASE_URL="sqlite:///$PWD/var/browser/results.db"
+# The onboarding test moves the action server's clock to "tomorrow" through this file (tests only).
+export ONBOARDING_CLOCK_FILE="$PWD/var/browser/clock"
+rm -f "$ONBOARDING_CLOCK_FILE"
 .venv/bin/python -m bot migrate --quiet
 
 trap stop_all EXIT
