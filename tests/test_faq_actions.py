@@ -88,3 +88,19 @@ def test_not_sure_offers_topic_buttons():
     assert events == []
     assert messages[0]["text"].startswith("I'm not sure")
     assert len(messages[0]["buttons"]) == len(knowledge.MAIN_TOPICS)
+
+
+def test_legal_question_sent_to_the_grader_gets_no_verdict():
+    tracker = make_tracker("Is it required that peer specialists report suicidal thoughts a client mentions?",
+                           "check_task")
+    events, messages = run_action(ActionGradeTask(), tracker)
+    assert not messages[0]["text"].startswith(("In role", "Out of role", "It depends", "I'm not sure about"))
+    assert "don't cover that" in messages[0]["text"] and events == []
+
+
+def test_third_person_situation_sent_to_the_grader_gets_advice():
+    tracker = make_tracker("a participant wants our recovery coach to be his sponsor too. what should he say?",
+                           "check_task")
+    events, messages = run_action(ActionGradeTask(), tracker)
+    assert not messages[0]["text"].startswith(("In role", "Out of role", "It depends"))
+    assert "What a peer might say" in messages[0]["text"]

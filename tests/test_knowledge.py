@@ -122,14 +122,17 @@ def test_default_selector_key_is_understood():
     assert knowledge.selected_response(message) == ("peer_values", 0.9)
 
 
-def evidence(similarities, passage=None, unknown=(), advice=False, scenario=(None, 0.0), selector_conf=None):
+def evidence(similarities, passage=None, unknown=(), advice=False, scenario=(None, 0.0), selector_conf=None,
+             cues=()):
     return {"text": "a question", "chosen": None, "gibberish": False, "advice": advice,
             "scenario": scenario, "similarities": similarities, "selector": selector_conf or {},
-            "passage": passage, "unknown": list(unknown)}
+            "passage": passage, "unknown": list(unknown), "scope": list(cues)}
 
 
-def passage(score):
-    return passages.Passage("ct_dmhas_guideline", "Hiring Issues", "Some passage text here.", score)
+def passage(score, agree=True, shared=("screening", "prescriptions")):
+    """A passage; by default a clearly relevant one (both rankings agree, two shared words)."""
+    return passages.Passage("ct_dmhas_guideline", "Hiring Issues", "Some passage text here.", score,
+                            score, agree, tuple(shared))
 
 
 def test_decide_answers_a_clear_topic():
@@ -166,7 +169,7 @@ def test_decide_rare_unknown_term_blocks_passage_and_middling_topic():
 
 
 def test_decide_selector_confidence_lifts_a_topic():
-    found = evidence({"value_choice": 0.6, "peer_values": 0.62}, selector_conf={"value_choice": 1.0})
+    found = evidence({"value_choice": 0.6, "peer_values": 0.55}, selector_conf={"value_choice": 1.0})
     assert knowledge.decide(found, {"answer": 0.7}, selector_weight=0.2) == ("topic", "value_choice")
     assert knowledge.decide(found, {"answer": 0.7}, selector_weight=0.0)[0] != "topic"
 
@@ -318,3 +321,121 @@ def test_follow_up_during_quiz_points_back_to_the_question():
     ctx = knowledge.context_for("value_mutuality")
     assert knowledge.QUIZ_REMINDER in knowledge.follow_up("ask_source", ctx, {"status": "active"})["text"]
     assert knowledge.QUIZ_REMINDER not in knowledge.follow_up("ask_source", ctx, None)["text"]
+
+
+# ---- precision: margins, agreeing signals, relevant passages, out-of-document subjects
+
+def test_decide_asks_when_a_topic_citing_other_sections_is_close():
+    # peer_values and supervisor_roles cite different sections: a near tie is a real doubt.
+    score = knowledge.ANSWER_SCORE + 0.1
+    kind, keys = knowledge.decide(evidence({"peer_values": score,
+                                            "supervisor_roles": score - knowledge.ANSWER_MARGIN / 2}))
+    assert kind == "did_you_mean" and keys[:2] == ["peer_values", "supervisor_roles"]
+    clear = knowledge.decide(evidence({"peer_values": score,
+                                       "supervisor_roles": score - knowledge.ANSWER_MARGIN - 0.01}))
+    assert clear == ("topic", "peer_values")
+
+
+def test_decide_neighbour_citing_the_same_section_is_no_rival():
+    # Two values cite the same section (Peer Support Values): either answer cites what was asked.
+    shared = {(s["doc"], s["section"]) for s in knowledge.entry("value_choice")["sources"]} & \
+        {(s["doc"], s["section"]) for s in knowledge.entry("value_self_determination")["sources"]}
+    assert shared
+    score = knowledge.ANSWER_SCORE + 0.1
+    found = evidence({"value_choice": score, "value_self_determination": score - 0.005})
+    assert knowledge.decide(found) == ("topic", "value_choice")
+
+
+def test_decide_asks_when_meaning_and_selector_disagree():
+    found = evidence({"value_choice": 0.95, "peer_values": 0.5}, selector_conf={"peer_values": 0.9})
+    kind, keys = knowledge.decide(found, selector_weight=0.0)
+    assert kind == "did_you_mean" and set(keys) == {"value_choice"}
+    agreeing = evidence({"value_choice": 0.95, "peer_values": 0.5}, selector_conf={"value_choice": 0.9})
+    assert knowledge.decide(agreeing, selector_weight=0.0) == ("topic", "value_choice")
+
+
+def test_decide_topic_must_not_trail_a_passage_from_another_section():
+    score = knowledge.ANSWER_SCORE + 0.05
+    found = evidence({"value_choice": score}, passage(score - knowledge.TOPIC_OVER_PASSAGE + 0.01))
+    assert knowledge.decide(found)[0] == "passage"
+
+
+def test_decide_passage_needs_agreeing_rankings_and_shared_words():
+    assert knowledge.decide(evidence({"value_choice": 0.3}, passage(0.95, agree=False)))[0] == "not_covered"
+    assert knowledge.decide(evidence({"value_choice": 0.3}, passage(0.95, shared=("screening",))))[0] == "not_covered"
+    assert knowledge.decide(evidence({"value_choice": 0.3}, passage(0.95)))[0] == "passage"
+
+
+@pytest.mark.parametrize("cue", ["code", "money", "state", "law", "pay", "hr", "licence"])
+def test_decide_out_of_document_subject_needs_a_strong_topic_and_never_gets_a_passage(cue):
+    middling = knowledge.ANSWER_SCORE + 0.02
+    kind, _ = knowledge.decide(evidence({"peer_pay": middling}, passage(0.99), cues=[cue]))
+    assert kind == "not_covered"
+    strong = knowledge.ANSWER_SCORE + knowledge.OUT_OF_SCOPE_PENALTY + 0.05
+    assert knowledge.decide(evidence({"peer_pay": strong}, cues=[cue])) == ("topic", "peer_pay")
+
+
+def test_decide_legal_duty_situation_needs_a_very_close_scenario():
+    sc = rehearsal.scenarios()[0]
+    near = knowledge.SCENARIO_SIMILARITY + knowledge.OUT_OF_SCOPE_PENALTY / 2
+    found = evidence({"value_choice": 0.3}, advice=True, scenario=(sc, near), cues=["law"])
+    assert knowledge.decide(found)[0] == "not_covered"
+    assert knowledge.decide({**found, "scope": []}) == ("situation", sc)
+
+
+@pytest.mark.parametrize("text, cues", [
+    ("What is CPT code H0038?", ["code"]),
+    ("what's the hourly Medicaid rate in Ohio?", ["money", "state"]),
+    ("are peers mandated reporters?", ["law"]),
+    ("Is it required that peer specialists report suicidal thoughts a client mentions?", ["law"]),
+    ("how much PTO do peer staff get?", ["pay"]),
+    ("how do I file a grievance?", ["hr"]),
+    ("how do I renew my certification?", ["licence"]),
+    ("what is dignity of risk?", []),
+    ("how is a peer different from a case manager?", []),
+])
+def test_scope_cues(text, cues):
+    from bot.knowledge import scope
+    assert scope.cues(text) == cues
+
+
+@pytest.mark.parametrize("text, advice", [
+    ("What should I do?", True),
+    ("a client asked our peer whether she ever relapsed. what should she say?", True),
+    ("a participant wants our recovery coach to be his sponsor. What should he do?", True),
+    ("a participant keeps texting our peer at night. how do we handle this?", True),
+    ("a nurse told a patient about our peer's diagnosis. how should staff respond?", True),
+    ("What should the peer do?", True),
+    ("what should they say to him?", True),
+    ("what does a peer bridger do?", False),
+    ("what do peers do all day?", False),
+    ("how does peer support help?", False),
+])
+def test_situation_cue_in_any_voice(text, advice):
+    assert situations.asks_for_advice(text) is advice
+
+
+def test_third_person_situation_gets_advice_not_a_verdict():
+    reply = knowledge.reply_to_question(
+        {"text": "a resident asked if she could crash at our peer's apartment for a few days. "
+                 "What should the peer say?"})
+    assert "What a peer might say" in reply["text"]
+    assert reply["buttons"][0]["payload"].startswith("/start_rehearsal")
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("a client asked our peer whether she ever relapsed. how should she answer?", "situation"),
+    ("Is it required that peer specialists report suicidal thoughts a client mentions?", "question"),
+    ("What is CPT code H0038?", "question"),
+    ("should peers be the ones who tell residents they broke curfew?", "question"),
+    ("escorts participants when necessary and ensures their safety", "task"),
+    ("is it ok for our peer to give a client bus money?", "task"),
+])
+def test_only_a_described_duty_is_a_task(text, kind):
+    assert routing.kind(text) == kind
+
+
+def test_passage_answer_says_it_is_not_a_full_answer():
+    found = passages.best("what is a role delineation study for a credential?")
+    reply = knowledge.passage_answer(found, "what is a role delineation study?")
+    assert "closest passage" in reply["text"] and "not a full answer" in reply["text"]

@@ -26,12 +26,16 @@ RETRIEVAL_INTENT = "faq"
 # answer 0.70 gave 237 right but 18 wrong, 0.80 fewer right for one fewer wrong.
 SELECTOR_WEIGHT = 0.15        # topic score = embedding similarity + weight * selector confidence
 ANSWER_SCORE = 0.75           # at or above: answer the best topic
-ANSWER_MARGIN = 0.0           # ... when it leads the runner-up by this much
+ANSWER_MARGIN = 0.04          # ... when it leads every topic citing other sections by this much
 DID_YOU_MEAN_SCORE = 0.65     # at or above (and below ANSWER_SCORE): offer the closest topics
 PASSAGE_SCORE = 0.75          # a passage at least this similar is quoted as the closest passage
-SCENARIO_SIMILARITY = 0.34    # a situation scoring this against a scenario gets its advice (situations.closest)
-PASSAGE_LEAD = 0.10           # a passage this much closer than the best topic answers instead
+SCENARIO_SIMILARITY = 0.31    # a situation scoring this against a scenario gets its advice (situations.closest)
+PASSAGE_LEAD = 0.10           # a relevant passage answers unless the best topic beats it by more
 UNKNOWN_TERM_PENALTY = 0.15   # a rare word the documents never use: answer only a very close topic
+OUT_OF_SCOPE_PENALTY = 0.10   # codes, money, a state's rules, laws, pay, HR (bot/knowledge/scope.py)
+TOPIC_OVER_PASSAGE = -0.05    # a topic must not trail a passage from a section it doesn't cite by more
+PASSAGE_SHARED_WORDS = 2      # a passage must use this many of the question's specific words
+DISAGREE_MARGIN = 1.0         # meaning model and selector pick different topics: always ask (did you mean)
 
 FOLLOW_UP_BUTTONS = {
     "more": {"title": "Tell me more", "payload": "tell me more"},
@@ -154,10 +158,12 @@ WHO_CAN_ANSWER = [
       "renew", "continuing education", "ceu", "reciprocity"),
      "your state's peer certification board"),
     (("pay", "salary", "wage", "benefit", "insurance", "leave", "vacation", "hire", "hiring",
-      "background check", "fired", "overtime", "hours", "job posting", "union"),
+      "background check", "fired", "overtime", "hours", "job posting", "union", "pto", "sick day",
+      "dental", "grievance", "dress code", "paycheck"),
      "your agency's HR office"),
     (("report", "mandat", "law", "legal", "hipaa", "42 cfr", "consent", "release", "subpoena",
-      "billing", "bill ", "code", "medicaid", "medicare", "reimburs", "audit", "liabil", "policy"),
+      "billing", "bill ", "code", "medicaid", "medicare", "reimburs", "audit", "liabil", "policy",
+      "regulat", "state law", "state rule", "abuse", "suicid"),
      "your agency's compliance office"),
 ]
 
@@ -207,8 +213,8 @@ def _with_quiz_reminder(text: str, quiz) -> str:
 def passage_answer(passage, question: str, also=(), quiz=None) -> dict:
     source = sources.source_line([{"doc": passage.doc, "section": passage.section}])
     text = (f"I have no prepared answer to that. The closest passage in the documents is this one, "
-            f"from {sources.cite({'doc': passage.doc, 'section': passage.section})}:\n\n"
-            f"\"{passage.quote}\"")
+            f"from {sources.cite({'doc': passage.doc, 'section': passage.section})}. It is what the "
+            f"documents say nearest to your question, not a full answer:\n\n\"{passage.quote}\"")
     if also:
         text += "\n\nOr did you mean one of these topics?"
     context = {"title": f"Passage: {passage.section}", "source": source, "more": None,
@@ -255,13 +261,16 @@ def is_gibberish(text: str) -> bool:
 
 
 THRESHOLDS = {"answer": ANSWER_SCORE, "margin": ANSWER_MARGIN, "did_you_mean": DID_YOU_MEAN_SCORE,
-              "passage": PASSAGE_SCORE, "passage_lead": PASSAGE_LEAD, "scenario": SCENARIO_SIMILARITY}
+              "passage": PASSAGE_SCORE, "passage_lead": PASSAGE_LEAD, "scenario": SCENARIO_SIMILARITY,
+              "over_passage": TOPIC_OVER_PASSAGE, "shared": PASSAGE_SHARED_WORDS,
+              "disagree_margin": DISAGREE_MARGIN}
 
 
 def evidence(latest_message: dict) -> dict:
     """Everything the choice of reply rests on, computed once: the text, the topic ranking
-    (similarity and selector confidence), the best passage, the closest scenario."""
-    from bot.knowledge import passages, situations, topics
+    (similarity and selector confidence), the best passage, the closest scenario, and signs
+    the documents can't answer it (rare words, out-of-document subjects)."""
+    from bot.knowledge import passages, scope, situations, topics
 
     message = latest_message or {}
     text = (message.get("text") or "").strip()
@@ -274,36 +283,121 @@ def evidence(latest_message: dict) -> dict:
     found["selector"] = topics.selector_confidences(message)
     found["passage"] = passages.best(text)
     found["unknown"] = passages.unknown_terms(text)
+    found["scope"] = scope.cues(text)
     return found
+
+
+@lru_cache(maxsize=4096)
+def _cites_text(key: str, doc: str, text: str) -> bool:
+    from bot import documents
+
+    for source in load()[key]["sources"]:
+        if source["doc"] != doc:
+            continue
+        try:
+            body = documents.normalise(documents.section_text(doc, source["section"]))
+        except KeyError:
+            continue
+        if documents.normalise(text) in body:
+            return True
+    return False
+
+
+def cites_passage(key: str, passage) -> bool:
+    """Whether a topic cites the section a passage sits in (they then say the same thing)."""
+    return passage is not None and _cites_text(key, passage.doc, passage.text)
+
+
+@lru_cache(maxsize=1)
+def _sections_of() -> dict:
+    return {key: {(s["doc"], s["section"]) for s in item["sources"]} for key, item in load().items()}
+
+
+def rival_score(ranking: list) -> float:
+    """The best score of a topic that cites none of the leading topic's sections: a close
+    neighbour citing the same section answers the same way, a different one is a real rival."""
+    sections = _sections_of()
+    lead = sections.get(ranking[0][0], set())
+    return next((score for key, score in ranking[1:] if not sections.get(key, set()) & lead), 0.0)
+
+
+def signals_agree(found: dict) -> bool:
+    """Whether the meaning model's nearest topic is also the ResponseSelector's first choice
+    (true when there is no selector ranking, e.g. without a trained model)."""
+    selector = found.get("selector") or {}
+    if not selector:
+        return True
+    similarities = found["similarities"]
+    return max(similarities, key=similarities.get) == max(selector, key=selector.get)
+
+
+@lru_cache(maxsize=None)
+def topic_words(key: str) -> frozenset:
+    """The stems of the specific words a topic's title, answer, more and NLU examples use."""
+    from bot.knowledge import passages, topics
+
+    item = load()[key]
+    text = " ".join([item["title"], item["answer"], item.get("more") or "",
+                     *topics.nlu_examples().get(key, [])])
+    return frozenset(passages.stem(w) for w in passages.content_words(text))
+
+
+def passage_more_specific(key: str, passage, limits: dict) -> bool:
+    """A relevant passage from a section the topic doesn't cite, using a word of the question
+    the topic never uses ("role delineation study", "technology"): the topic is near, the
+    passage is what was asked."""
+    from bot.knowledge.passages import stem
+
+    return (passage_is_relevant(passage, limits) and not cites_passage(key, passage)
+            and any(stem(w) not in topic_words(key) for w in passage.shared))
+
+
+def passage_is_relevant(passage, limits: dict) -> bool:
+    """A passage answers only when it is clearly about the question: close in meaning, ranked
+    near the top by both meaning and BM25, and using the question's own specific words."""
+    return (passage is not None and passage.score >= limits["passage"] and passage.agree
+            and len(passage.shared) >= limits["shared"])
 
 
 def decide(found: dict, thresholds: dict = None, selector_weight: float = None) -> tuple:
     """(kind, what): ("topic", key), ("situation", scenario), ("passage", (passage, [keys])),
-    ("did_you_mean", [keys]), ("not_covered", None) or ("not_sure", None)."""
+    ("did_you_mean", [keys]), ("not_covered", [keys]) or ("not_sure", None).
+
+    Precision first: a topic answers only when it clears the bar AND leads its rivals (other
+    topics, and a passage from a section it doesn't cite) by a margin; a passage only when it is
+    clearly relevant; a question about codes, money, one state's rules, laws, pay or HR, or
+    naming a word the documents never use, gets a topic only on a very strong match and never a
+    passage. Anything else is "did you mean" or an honest "not covered"."""
     limits = {**THRESHOLDS, **(thresholds or {})}
     weight = SELECTOR_WEIGHT if selector_weight is None else selector_weight
     if found.get("chosen"):
         return "topic", found["chosen"]
     if found.get("gibberish"):
         return "not_sure", None
+    cues = found.get("scope") or []
     scenario, similarity = found["scenario"]
-    if found["advice"] and similarity >= limits["scenario"]:
+    legal = "law" in cues   # "what should the peer do if a client discloses abuse?" is a legal duty
+    if found["advice"] and similarity >= limits["scenario"] + (OUT_OF_SCOPE_PENALTY if legal else 0.0):
         return "situation", scenario
     ranking = sorted(((key, sim + weight * found["selector"].get(key, 0.0))
                       for key, sim in found["similarities"].items()), key=lambda r: r[1], reverse=True)
     best_key, best_score = ranking[0]
-    runner_up = ranking[1][1] if len(ranking) > 1 else 0.0
+    rival = rival_score(ranking)
     close = [key for key, score in ranking[:3] if score >= limits["did_you_mean"]]
     passage = found["passage"]
     passage_score = passage.score if passage is not None else 0.0
-    bar = limits["answer"] + (UNKNOWN_TERM_PENALTY if found["unknown"] else 0.0)
-    if best_score >= bar and best_score - runner_up >= limits["margin"]:
-        if passage_score - best_score < limits["passage_lead"] or found["unknown"]:
-            return "topic", best_key
-        return "passage", (passage, close)
-    if found["unknown"]:
+    competing_passage = 0.0 if cites_passage(best_key, passage) else passage_score
+    outside = bool(found["unknown"] or cues)
+    bar = limits["answer"] + (UNKNOWN_TERM_PENALTY if found["unknown"] else 0.0) \
+        + (OUT_OF_SCOPE_PENALTY if cues else 0.0)
+    margin = limits["margin"] if signals_agree(found) else limits["disagree_margin"]
+    more_specific = passage_more_specific(best_key, passage, limits)
+    if (best_score >= bar and best_score - rival >= margin and not more_specific
+            and best_score - competing_passage >= limits["over_passage"]):
+        return "topic", best_key
+    if outside:
         return "not_covered", close
-    if passage_score >= limits["passage"]:
+    if passage_is_relevant(passage, limits) and passage_score - best_score >= -limits["passage_lead"]:
         return "passage", (passage, close)
     if close:
         return "did_you_mean", close

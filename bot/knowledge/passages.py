@@ -39,6 +39,9 @@ class Passage:
     section: str
     text: str
     score: float = 0.0
+    cosine: float = 0.0
+    agree: bool = False        # among the AGREE_TOP of both the embedding and the BM25 ranking
+    shared: tuple = ()         # the question's specific content words the passage uses
 
     @property
     def quote(self) -> str:
@@ -134,16 +137,42 @@ def index():
     return passages, vectors, bm25
 
 
+# Words nearly every passage uses: sharing them says nothing about relevance.
+GENERIC_WORDS = set("""peer peers support supports supporting specialist specialists provider providers
+service services recovery people person client clients participant participants staff agency
+agencies work working worker workers role roles help helps helping need needs get gets got make
+know like want one way thing things say said tell someone mean means meaning exactly actually
+really kind sort ok okay new here heard hearing keep keeps""".split())
+AGREE_TOP = 10
+
+
+def content_words(text: str) -> set:
+    return {w for w in tokens(text) if w not in GENERIC_WORDS and len(w) > 2}
+
+
+def stem(word: str) -> str:
+    return word[:5] if len(word) > 5 else word.rstrip("s")
+
+
 def search(question: str, n: int = 3) -> list:
-    """The n best passages for a question, best first, each with its score."""
+    """The n best passages for a question, best first, each with its score, and whether the
+    embedding and BM25 rankings agree on it and which specific words it shares."""
     passages, vectors, bm25 = index()
     cosine = vectors @ topics.vector(question)
     words = tokens(question)
     lexical = bm25.get_scores(words) if words else np.zeros(len(passages))
     scores = cosine + BM25_WEIGHT * lexical / (lexical + BM25_HALF)
     best = np.argsort(-scores)[:n]
-    return [Passage(passages[i].doc, passages[i].section, passages[i].text, float(scores[i]))
-            for i in best]
+    by_meaning = set(np.argsort(-cosine)[:AGREE_TOP].tolist())
+    by_words = set(np.argsort(-lexical)[:AGREE_TOP].tolist()) if lexical.any() else set()
+    asked = content_words(question)
+    found = []
+    for i in best:
+        own = {stem(w) for w in content_words(passages[i].text)}
+        shared = tuple(sorted(w for w in asked if stem(w) in own))
+        found.append(Passage(passages[i].doc, passages[i].section, passages[i].text, float(scores[i]),
+                             float(cosine[i]), int(i) in by_meaning and int(i) in by_words, shared))
+    return found
 
 
 @lru_cache(maxsize=1)

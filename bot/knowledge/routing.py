@@ -34,9 +34,6 @@ IS_A_QUESTION = re.compile(
     r"\?\s*$|^\s*(what|whats|who|whom|whose|why|how|when|where|which|is|are|am|do|does|did|can|could|"
     r"should|would|will|may|might|must|has|have|any|tell me|explain|define|describe|i keep hearing|"
     r"i('ve| have) heard|someone (said|mentioned|brought up))\b", re.IGNORECASE)
-# Only a clear task goes to the grader: a question judged as a task gets a verdict it did not
-# ask for, which is worse than answering a task as a question (the answer cites the same rows).
-TASK_PROBABILITY = 0.8
 FOLLOW_UP_WORDS = set("""tell me more about that this it please can you could go on and more again say
 give an example examples of for e g like what why how come where is from source who says so
 some other another elaborate expand explain detail details bit little deeper further keep
@@ -74,18 +71,26 @@ def task_probability(text: str) -> float:
 
 
 def kind(text: str) -> str:
-    """'situation', 'question' or 'task'."""
+    """'situation', 'question' or 'task'.
+
+    Only a described duty is a task: a statement a job description could list, or a question
+    that names the duty to check ("can our peer drive Ms. R to court?", "my supervisor asked
+    me to ..."). Any other question - and any question about a law, a code, money, pay or a
+    state's rule, which the grader's verdicts don't settle - is answered as a question."""
+    from bot.knowledge import scope
+
     text = text or ""
     if situations.asks_for_advice(text):
         return "situation"
+    asked = bool(IS_A_QUESTION.search(text))
+    if asked and scope.cues(text):
+        return "question"
     if DESCRIBES_A_DUTY.search(text):
         return "task"
-    if ASKS_WHAT_IT_IS.search(text):
+    if asked or ASKS_WHAT_IT_IS.search(text):
         return "question"
-    probability = task_probability(text)
-    if not IS_A_QUESTION.search(text):   # a statement: a duty as a job description lists it
-        return "task" if probability >= 0.5 else "question"
-    return "task" if probability >= TASK_PROBABILITY else "question"
+    # A statement: a duty as a job description lists it.
+    return "task" if task_probability(text) >= 0.5 else "question"
 
 
 def subject_words(text: str) -> list:

@@ -12,13 +12,18 @@ from bot import rehearsal, sources
 from bot.knowledge import topics
 from bot.embedding import embed_cached
 
-# "What should I do?", "what do I say?", "how do I handle it?", "how should I respond?" - the
-# peer's own situation, as in the scenarios ("what do we do" is usually an agency question).
+# "What should I do?", "what should the peer say?", "how do we handle this?", "how should staff
+# respond?" - a situation told in any voice. "Should/ought/must" asks for advice whoever the
+# subject is; "do/can" only in the first person ("what does a peer do?" asks about the role).
+_SOMEONE = r"(?:i|we|you|he|she|they|(?:the|our|my|a|an|that|this|your|their|his|her)?\s*[\w-]+(?:\s+[\w-]+){0,2}?)"
 ASKS_FOR_ADVICE = re.compile(
-    r"\bwhat\s+(should|do|can|would|could|am)\s+i\s+(supposed\s+to\s+)?(do|say|tell)\b"
-    r"|\bhow\s+(should|do|can|would|could)\s+i\s+(respond|reply|answer|handle|react|deal|say|tell)\b"
-    r"|\bwhat'?s\s+the\s+(right|best|proper)\s+(thing\s+to\s+(do|say)|response|way\s+to\s+(respond|handle))\b"
-    r"|\bhow\s+(to|best\s+to)\s+(respond|reply|handle|react|deal)\b",
+    r"\bwhat\s+(?:should|ought|must|would|could|can|do|am|are|is)\s+(?:i|we)\s+(?:supposed\s+to\s+|to\s+)?(?:do|say|tell)\b"
+    r"|\bwhat\s+(?:should|ought|must|would)\s+" + _SOMEONE + r"\s+(?:supposed\s+to\s+|to\s+)?(?:do|say|tell|answer)\b"
+    r"|\bwhat\s+(?:is|are|was|were)\s+" + _SOMEONE + r"\s+supposed\s+to\s+(?:do|say|tell)\b"
+    r"|\bhow\s+(?:should|would|could|can|do|does|ought|must)\s+" + _SOMEONE
+    + r"\s+(?:to\s+)?(?:respond|reply|answer|handle|react|deal|say|tell|approach|address)\b"
+    r"|\bwhat'?s\s+the\s+(?:right|best|proper)\s+(?:thing\s+to\s+(?:do|say)|response|way\s+to\s+(?:respond|handle))\b"
+    r"|\bhow\s+(?:to|best\s+to)\s+(?:respond|reply|handle|react|deal)\b",
     re.IGNORECASE)
 
 
