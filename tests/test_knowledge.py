@@ -346,12 +346,15 @@ def test_decide_neighbour_citing_the_same_section_is_no_rival():
     assert knowledge.decide(found) == ("topic", "value_choice")
 
 
-def test_decide_asks_when_meaning_and_selector_disagree():
+def test_decide_asks_when_the_selector_picked_another_topic():
     found = evidence({"value_choice": 0.95, "peer_values": 0.5}, selector_conf={"peer_values": 0.9})
     kind, keys = knowledge.decide(found, selector_weight=0.0)
     assert kind == "did_you_mean" and set(keys) == {"value_choice"}
     agreeing = evidence({"value_choice": 0.95, "peer_values": 0.5}, selector_conf={"value_choice": 0.9})
     assert knowledge.decide(agreeing, selector_weight=0.0) == ("topic", "value_choice")
+    # The selector's confident choice may win the combined score over the nearest text.
+    lifted = evidence({"value_choice": 0.86, "value_mutuality": 0.88}, selector_conf={"value_choice": 0.9})
+    assert knowledge.decide(lifted) == ("topic", "value_choice")
 
 
 def test_decide_topic_must_not_trail_a_passage_from_another_section():
