@@ -182,10 +182,11 @@ def not_covered(question: str, quiz=None, close=()) -> dict:
     """Nothing in the documents is close enough: say so plainly, and who usually knows."""
     who = who_can_answer(question)
     others = [w for w in ("your supervisor", "your agency's HR or compliance office",
-                          "your state's peer certification board") if w != who]
+                          "your state's peer certification board")
+              if w != who and not (w.startswith("your agency's") and who.startswith("your agency's"))]
     text = (f"The five documents I work from don't cover that, and I'd rather not guess. "
-            f"{who[0].upper() + who[1:]} is the usual place to ask (otherwise {others[0]} or "
-            f"{others[1]}). I can answer questions about peer roles, values, boundaries, "
+            f"{who[0].upper() + who[1:]} is the usual place to ask (otherwise "
+            f"{' or '.join(others)}). I can answer questions about peer roles, values, boundaries, "
             f"self-disclosure, supervision and hiring peers.")
     if close:
         text += " These topics are the nearest I have:"
