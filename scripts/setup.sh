@@ -34,7 +34,15 @@ if ! .venv/bin/python -m bot build-pipeline --check 2>/dev/null; then
   .venv/bin/python -m bot build-pipeline --quiet
   done_step
 fi
-.venv/bin/python -m bot grade "warm up" >/dev/null   # builds the grader's cache (var/grading/) for this content
+# The caches built from content (grader, rehearsal coach, answer indexes; var/), so the first
+# message of each kind doesn't wait for them. Rebuilt only when bot/ or the NLU data changed.
+warm_key=$(find bot data/nlu -type f \( -name '*.py' -o -name '*.yml' \) | sort | xargs cat | sha256sum | cut -c1-16)
+if [ ! -f "var/.warm-$warm_key" ]; then
+  step "building the grader, rehearsal and answer caches (var/)"
+  .venv/bin/python -m bot warm-caches
+  mkdir -p var && rm -f var/.warm-* && touch "var/.warm-$warm_key"
+  done_step
+fi
 if [ -f alembic.ini ]; then
   .venv/bin/python -m bot migrate --quiet
 fi
