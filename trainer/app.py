@@ -317,6 +317,56 @@ async def results_csv(request):
                     headers={"content-disposition": f'attachment; filename="{code}-results.csv"'})
 
 
+# ---------------------------------------------------------------- onboarding path (issue 15)
+
+def progress_of(request):
+    """The onboarding tables of the same results store (bot.onboarding.progress), opened on first use."""
+    if getattr(request.app.state, "progress", None) is None:
+        from bot.onboarding.progress import Progress
+
+        request.app.state.progress = Progress(store_of(request).url)
+    return request.app.state.progress
+
+
+async def _onboarding_list(request, status_code=200, title="", error=None):
+    assignments = await db(progress_of(request).list_assignments)
+    chat = chat_url(request)
+    for a in assignments:
+        a["link"] = results.invite_link(chat, a["code"])
+    return render(request, "onboarding.html", status_code=status_code, assignments=assignments, title=title,
+                  error=error, chat_url=chat)
+
+
+@signed_in
+async def onboarding_page(request):
+    if request.method == "GET":
+        return await _onboarding_list(request)
+    from bot.onboarding import clock
+
+    title = (await form_of(request)).get("title", "")
+    try:
+        code = await db(progress_of(request).create_assignment, title, clock.now())
+    except StoreError as error:
+        return await _onboarding_list(request, status_code=400, title=title, error=str(error))
+    return redirect(f"{PREFIX}/onboarding/{code}", f"Created onboarding {code}.", request)
+
+
+@signed_in
+async def onboarding_assignment_page(request):
+    from bot.onboarding import lessons
+    from bot.onboarding.cli import onboarding_report
+    from bot.onboarding.progress import UnknownOnboardingCode
+
+    try:
+        report = await db(onboarding_report, request.path_params["code"], progress_of(request))
+    except UnknownOnboardingCode:
+        return render(request, "not_found.html", status_code=404)
+    path = lessons.load()
+    return render(request, "onboarding_assignment.html", a=report["assignment"], learners=report["learners"],
+                  group=report["group"], lessons_total=len(path.lessons), check_items=len(path.pre_check),
+                  link=results.invite_link(chat_url(request), report["assignment"]["code"]))
+
+
 # ---------------------------------------------------------------- a trainee's data
 
 @signed_in
@@ -373,6 +423,8 @@ def create_app(store=None, secret=None, https_only=None) -> Starlette:
         Route(f"{PREFIX}/a/{{code}}/delete", delete_assignment, methods=["GET", "POST"]),
         Route(f"{PREFIX}/a/{{code}}/results.csv", results_csv),
         Route(f"{PREFIX}/trainee/delete", delete_trainee, methods=["GET", "POST"]),
+        Route(f"{PREFIX}/onboarding", onboarding_page, methods=["GET", "POST"]),
+        Route(f"{PREFIX}/onboarding/{{code}}", onboarding_assignment_page),
         Mount(f"{PREFIX}/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     middleware = [

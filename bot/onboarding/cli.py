@@ -43,10 +43,9 @@ def _assign(args):
 
 
 def _report(args):
-    from bot.onboarding import engine, lessons
-    from bot.onboarding.progress import Progress
+    from bot.onboarding import lessons
 
-    print(format_report(engine.report(Progress().report_rows(args.code)), lessons.load()))
+    print(format_report(onboarding_report(args.code), lessons.load()))
 
 
 def _delete(args):
@@ -55,6 +54,28 @@ def _delete(args):
     deleted = Progress().delete_learner(args.name, code=args.code)
     print(f"Deleted {deleted} onboarding record(s) for \"{' '.join(args.name.split())}\" "
           "(with their answers and review items).")
+
+
+def onboarding_report(code, progress=None) -> dict:
+    """What `onboarding-report` and the trainer app show: bot.onboarding.engine.report for the
+    code, plus per learner the titles of the lessons done and to do, and each missed check
+    item with its question. Raises UnknownOnboardingCode."""
+    from bot.onboarding import engine, lessons
+    from bot.onboarding.progress import Progress
+
+    path = lessons.load()
+    report = engine.report((progress or Progress()).report_rows(code))
+    titles = [lesson.title for lesson in path.lessons]
+    for row in report["learners"]:
+        row["lessons_done_titles"] = titles[:row["lessons_done"]]
+        row["lessons_to_do_titles"] = titles[row["lessons_done"]:]
+        row["missed_items"] = [{"id": item_id, "question": _question(path, item_id)} for item_id in row["missed"]]
+    return report
+
+
+def _question(path, item_id) -> str:
+    item = path.items.get(item_id)
+    return " ".join((item.question if item else "").split())
 
 
 def format_report(report: dict, path) -> str:
@@ -75,13 +96,12 @@ def format_report(report: dict, path) -> str:
                      f"{group['post_mean']:.1f} of {group['items']}, mean gain {group['gain_mean']:+.1f}")
     else:
         lines.append("Group gain: nobody has finished the path yet.")
-    missed = [(r["name"], i) for r in learners for i in r["missed"]]
+    missed = [(r["name"], i) for r in learners for i in r["missed_items"]]
     lines += ["", "Check items missed:"]
     if not missed:
         lines.append("  none yet")
-    for name, item_id in missed:
-        item = path.items.get(item_id)
-        lines.append(f"  {name}: {item_id}: {' '.join((item.question if item else '').split())[:80]}")
+    for name, item in missed:
+        lines.append(f"  {name}: {item['id']}: {item['question'][:80]}")
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ repetition state (bot.onboarding.review) of items they missed in lesson checks a
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -114,6 +114,19 @@ class Progress:
             row = session.execute(select(OnboardingAssignment).where(OnboardingAssignment.code == normal)
                                   ).scalar_one_or_none()
             return {"code": row.code, "title": row.title, "created_at": row.created_at} if row else None
+
+    @_database_errors
+    def list_assignments(self) -> list:
+        """Every onboarding assignment, oldest first, with how many learners started and finished it."""
+        with Session(self.engine) as session:
+            counts = {code: (started, finished or 0) for code, started, finished in session.execute(
+                select(Learner.code, func.count(Learner.id), func.count(Learner.finished_at))
+                .where(Learner.code != NO_CODE).group_by(Learner.code)).all()}
+            rows = session.execute(select(OnboardingAssignment)
+                                   .order_by(OnboardingAssignment.created_at, OnboardingAssignment.id)).scalars()
+            return [{"code": row.code, "title": row.title, "created_at": row.created_at,
+                     "learners": counts.get(row.code, (0, 0))[0], "finished": counts.get(row.code, (0, 0))[1]}
+                    for row in rows]
 
     @_database_errors
     def report_rows(self, code) -> dict:
