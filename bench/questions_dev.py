@@ -91,6 +91,8 @@ def outcome(item, kind, what) -> str:
             return "wrong"   # advice from a scenario that is not this situation
         return "right" if kind == "situation" else "unanswered" if kind in (
             "did_you_mean", "not_covered", "not_sure") else "wrong"
+    if kind == "situation":
+        return "wrong"   # advice about a scenario to a question that asked something else
     if kind == "topic":
         if what in (item.get("topics") or []):
             return "right"
@@ -145,15 +147,15 @@ def main(argv=None) -> int:
         return results, misses
 
     if not args.no_grid:
-        print("answer margin disagree over_psg passage scenario | all dev sets")
-        grid = itertools.product((0.7, 0.75, 0.8), (0.0, 0.02, 0.04), (0.0, 0.05, 0.1, 1.0), (-0.1, -0.05, 0.0),
-                                 (0.75, 0.8), (0.31, 0.34))
-        for ans, margin, disagree, over, psg, scenario in grid:
+        print("answer margin disagree over_psg passage scenario over_sit | all dev sets")
+        grid = itertools.product((0.7, 0.75, 0.8), (0.0, 0.02, 0.04), (0.0, 0.1, 1.0), (-0.05, 0.0),
+                                 (0.75, 0.8), (0.31, 0.34), (0.8, 0.85, 0.9, 9.0))
+        for ans, margin, disagree, over, psg, scenario, over_sit in grid:
             limits = {"answer": ans, "margin": margin, "disagree_margin": disagree, "over_passage": over,
-                      "passage": psg, "scenario": scenario}
+                      "passage": psg, "scenario": scenario, "topic_over_situation": over_sit}
             current = all(knowledge.THRESHOLDS[k] == v for k, v in limits.items())
             results, _ = run(limits)
-            print(f"{ans:6.2f} {margin:6.2f} {disagree:8.2f} {over:8.2f} {psg:7.2f} {scenario:8.2f} | "
+            print(f"{ans:6.2f} {margin:6.2f} {disagree:8.2f} {over:8.2f} {psg:7.2f} {scenario:8.2f} {over_sit:8.2f} | "
                   f"{summary(items, results)}"
                   f"{'  <- current' if current else ''}")
     results, misses = run({})

@@ -176,8 +176,16 @@ def test_decide_selector_confidence_lifts_a_topic():
 
 def test_decide_situation_needs_a_close_scenario():
     sc = rehearsal.scenarios()[0]
-    assert knowledge.decide(evidence({"value_choice": 0.9}, advice=True, scenario=(sc, 0.9))) == ("situation", sc)
+    assert knowledge.decide(evidence({"value_choice": 0.6}, advice=True, scenario=(sc, 0.9))) == ("situation", sc)
     assert knowledge.decide(evidence({"value_choice": 0.9}, advice=True, scenario=(sc, 0.1)))[0] == "topic"
+
+
+def test_decide_agency_question_a_topic_fits_well_gets_the_topic_not_advice():
+    # "if one of our peer workers starts using again, what do we do?" asks about agency policy.
+    sc = rehearsal.scenarios()[0]
+    strong = knowledge.TOPIC_OVER_SITUATION + 0.01
+    assert knowledge.decide(evidence({"relapse_policy": strong}, advice=True, scenario=(sc, 0.5))) == \
+        ("topic", "relapse_policy")
 
 
 def test_real_question_gets_its_topic():
