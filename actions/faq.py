@@ -21,7 +21,17 @@ def _warm_up():
 threading.Thread(target=_warm_up, name="knowledge-warm-up", daemon=True).start()
 
 
-def _send(dispatcher, reply) -> list:
+FAILED = ("Sorry, I couldn't look that up just now. Please try again in a moment, or ask "
+          "me what I can do.")
+
+
+def _send(dispatcher, make_reply) -> list:
+    try:
+        reply = make_reply()
+    except Exception:   # an action must never raise: the person would get no answer at all
+        logger.exception("answering a question failed")
+        dispatcher.utter_message(text=FAILED, buttons=[{"title": "What can you do?", "payload": "what can you do?"}])
+        return []
     dispatcher.utter_message(text=reply["text"], buttons=reply["buttons"])
     return [SlotSet("context", reply["context"])] if reply.get("context") else []
 
@@ -34,7 +44,7 @@ class ActionAnswerQuestion(Action):
         return "action_answer_question"
 
     async def run(self, dispatcher, tracker, domain):
-        return _send(dispatcher, knowledge.reply_to_question(tracker.latest_message, tracker.get_slot("quiz")))
+        return _send(dispatcher, lambda: knowledge.reply_to_question(tracker.latest_message, tracker.get_slot("quiz")))
 
 
 class ActionFollowUp(Action):
@@ -43,7 +53,7 @@ class ActionFollowUp(Action):
 
     async def run(self, dispatcher, tracker, domain):
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        return _send(dispatcher, knowledge.reply_to_follow_up(
+        return _send(dispatcher, lambda: knowledge.reply_to_follow_up(
             intent, tracker.latest_message, tracker.get_slot("context"), tracker.get_slot("quiz")))
 
 

@@ -104,3 +104,13 @@ def test_third_person_situation_sent_to_the_grader_gets_advice():
     events, messages = run_action(ActionGradeTask(), tracker)
     assert not messages[0]["text"].startswith(("In role", "Out of role", "It depends"))
     assert "What a peer might say" in messages[0]["text"]
+
+
+def test_a_failure_inside_answering_gets_a_polite_reply_not_silence(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("index missing")
+
+    monkeypatch.setattr(knowledge, "reply_to_question", broken)
+    events, messages = run_action(ActionAnswerQuestion(), make_tracker("what is mutuality?", "faq"))
+    assert events == []
+    assert messages[0]["text"].startswith("Sorry, I couldn't look that up")
