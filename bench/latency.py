@@ -87,10 +87,11 @@ def measure(name, command, cwd, url, conversation, rounds, env=None):
         startup = wait_ready(url, process)
         for text in conversation:  # warm-up: first use of each path loads its content
             post(url, f"bench-warm-{name}", text)
-        times = []
+        times, by_text = [], {}
         for r in range(rounds):
             for text in conversation:
                 times.append(post(url, f"bench-{name}-{r}", text))
+                by_text.setdefault(text, []).append(times[-1])
                 time.sleep(0.05)   # idle server: one message at a time
     finally:
         stop(process)
@@ -98,6 +99,8 @@ def measure(name, command, cwd, url, conversation, rounds, env=None):
     p50 = statistics.median(ms)
     p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
     print(f"{name:10s} start-up {startup:5.1f} s   messages {len(ms):3d}   p50 {p50:6.1f} ms   p95 {p95:6.1f} ms")
+    slowest = sorted(by_text.items(), key=lambda kv: -statistics.median(kv[1]))[:4]
+    print("           slowest: " + "; ".join(f"{t[:40]!r} {statistics.median(v) * 1000:.0f} ms" for t, v in slowest))
     return startup, p95
 
 
