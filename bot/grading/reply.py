@@ -1,6 +1,7 @@
 """Verdict wording: reasons, the chat reply, the command-line text and the job-description summary."""
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Optional
 
 from bot.grading.verdict import SUPERVISOR_ADVICE, Verdict
@@ -224,14 +225,20 @@ def _short(text: str, limit: int = 120) -> str:
 def principle_line(task) -> Optional[str]:
     """For quiz feedback: the principle the grader finds for a bank task, with its quote,
     when it agrees with the task's verdict (None otherwise, or if grading fails)."""
+    return _principle_line(task.text, task.verdict)
+
+
+@lru_cache(maxsize=1024)
+def _principle_line(text: str, verdict: str) -> Optional[str]:
+    # Bank tasks are fixed content: grade each once per process, not on every quiz answer.
     from bot.grading.verdict import grade
 
     try:
-        v = grade(task.text)
+        v = grade(text)
     except Exception:   # feedback must never fail because of the grader
         return None
     p = v.principle
-    if p is None or v.verdict != task.verdict or p.side not in (task.verdict, "depends"):
+    if p is None or v.verdict != verdict or p.side not in (verdict, "depends"):
         return None
     return f"Principle: {p.name}. \"{p.quote['quote']}\" ({cite(p.quote)})"
 
