@@ -123,7 +123,7 @@ async def send(session, url, sender, text, stats, timeout, kind):
     return reply
 
 
-async def take_quiz(session, trainee, code, urls, stats, timeout, start_delay, think):
+async def take_quiz(session, trainee, code, urls, stats, timeout, start_delay, think=None):
     await asyncio.sleep(start_delay)
     step = 0
 
