@@ -15,6 +15,7 @@ import re
 from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import ActiveLoop, SlotSet
 
+from actions import send_turn
 from bot import quiz
 from bot.onboarding import clock, engine
 
@@ -51,11 +52,6 @@ def _practice_misses(tracker) -> list:
     return [r["id"] for r in state.get("results", []) if isinstance(r, dict) and r.get("id") and not r.get("correct")]
 
 
-def _send(dispatcher, turn):
-    for message in turn.messages:
-        dispatcher.utter_message(text=message["text"], buttons=message["buttons"] or None)
-
-
 def _events(turn, previous):
     events = []
     if turn.state != previous:
@@ -83,7 +79,7 @@ def _run_turn(self_name, dispatcher, state, make_turn):
         logger.exception("%s failed", self_name)
         dispatcher.utter_message(text=SORRY)
         return []
-    _send(dispatcher, turn)
+    send_turn(dispatcher, turn)
     return _events(turn, state)
 
 
@@ -253,7 +249,7 @@ class ActionOnboardingMore(Action):
             from actions.faq import ActionFollowUp
 
             return await ActionFollowUp().run(dispatcher, tracker, domain)
-        _send(dispatcher, turn)
+        send_turn(dispatcher, turn)
         return _events(turn, state)
 
 
@@ -283,7 +279,7 @@ class ActionOnboardingAnswer(Action):
             dispatcher.utter_message(text=SORRY)
             return []
         if turn is not None:
-            _send(dispatcher, turn)
+            send_turn(dispatcher, turn)
             return _events(turn, state)
         if intent == "quiz_answer":
             from actions.quiz import ActionQuizAnswer

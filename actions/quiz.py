@@ -10,6 +10,7 @@ import random
 from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import ActiveLoop, SlotSet
 
+from actions import send_turn
 from bot import quiz
 
 logger = logging.getLogger(__name__)
@@ -42,11 +43,6 @@ def _text(tracker):
     return tracker.latest_message.get("text") or ""
 
 
-def _send(dispatcher, turn):
-    for message in turn.messages:
-        dispatcher.utter_message(text=message["text"], buttons=message["buttons"] or None)
-
-
 def _events(turn, previous):
     events = []
     if turn.state != previous:
@@ -72,7 +68,7 @@ class QuizAction(Action, abc.ABC):
             logger.exception("%s failed", self.name())
             dispatcher.utter_message(text=SORRY)
             return []
-        _send(dispatcher, turn)
+        send_turn(dispatcher, turn)
         return _events(turn, state)
 
 
@@ -138,7 +134,7 @@ class ActionStartCodeQuiz(Action):
             logger.exception("action_start_code_quiz failed")
             dispatcher.utter_message(text=SORRY)
             return [SlotSet("quiz_code", None)]
-        _send(dispatcher, turn)
+        send_turn(dispatcher, turn)
         if code is None:
             return [SlotSet("quiz_code", None)] + _events(turn, state)
         return [SlotSet("quiz_code", code), SlotSet("trainee_name", None)] + _events(turn, state) + \
