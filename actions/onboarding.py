@@ -10,7 +10,6 @@ The learner's place in the path is in the results store, not in slots, so a new 
 """
 import abc
 import logging
-import re
 
 from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -23,9 +22,6 @@ logger = logging.getLogger(__name__)
 SORRY = "Sorry, something went wrong on my side. Please try that again in a moment."
 INTENTS = {"start_onboarding": "start", "continue_onboarding": "continue", "review": "review",
            "my_progress": "progress"}
-# Words of the skip / ask_more intents that mean "go on" in a lesson, not "skip" or "tell me more".
-_SKIP_WORDS = re.compile(r"\b(skip|pass|don'?t know|dunno|no idea|not sure)\b", re.I)
-_GO_ON = re.compile(r"^\s*(continue|go on|keep going|and\??|next|carry on|ok(ay)?,? (next|go on))\s*[.!]?\s*$", re.I)
 
 
 def _progress():
@@ -224,7 +220,7 @@ class ActionOnboardingNext(OnboardingAction):
         return "action_onboarding_next"
 
     def turn(self, tracker, state):
-        if _intent(tracker) == "skip" and _SKIP_WORDS.search(_text(tracker)):
+        if _intent(tracker) == "skip" and engine.asks_to_skip(_text(tracker)):
             return engine.skip(_progress(), state, clock.now())
         return engine.next_step(_progress(), state, clock.now())
 
@@ -237,7 +233,7 @@ class ActionOnboardingMore(Action):
         return "action_onboarding_more"
 
     async def run(self, dispatcher, tracker, domain):
-        if _GO_ON.match(_text(tracker)):
+        if engine.means_go_on(_text(tracker)):
             return await ActionOnboardingNext().run(dispatcher, tracker, domain)
         state = tracker.get_slot("onboarding")
         try:

@@ -26,6 +26,18 @@ MORE = {"title": "Tell me more", "payload": "tell me more"}
 STOP = {"title": "Stop for now", "payload": "stop onboarding"}
 SKIP = {"title": "Skip", "payload": "skip"}
 CONTINUE = {"title": "Continue onboarding", "payload": "continue onboarding"}
+# The NLU's skip and ask_more intents also catch "next" and "go on": in a lesson those mean
+# "next step", so only these words make them a skip, or a "go on" instead of "tell me more".
+SKIP_WORDS = re.compile(r"\b(skip|pass|don'?t know|dunno|no idea|not sure)\b", re.I)
+GO_ON = re.compile(r"^\s*(continue|go on|keep going|and\??|next|carry on|ok(ay)?,? (next|go on))\s*[.!]?\s*$", re.I)
+
+
+def asks_to_skip(text: str) -> bool:
+    return bool(SKIP_WORDS.search(text or ""))
+
+
+def means_go_on(text: str) -> bool:
+    return bool(GO_ON.match(text or ""))
 START = {"title": "Start onboarding", "payload": "start onboarding"}
 PROGRESS = {"title": "My progress", "payload": "my progress"}
 REVIEW = {"title": "Review", "payload": "review"}
