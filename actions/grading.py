@@ -1,4 +1,4 @@
-"""Is a described task in a peer's role? Thin adapter over bot.grading.chat_reply."""
+"""Is a described task in a peer's role? Thin adapter over bot.knowledge.reply_to_task_or_question."""
 import logging
 
 from rasa_sdk import Action
@@ -17,19 +17,11 @@ class ActionGradeTask(Action):
         return "action_grade_task"
 
     async def run(self, dispatcher, tracker, domain):
-        from bot.grading import chat_reply   # loads the meaning model and grader on first use
-
-        text = (tracker.latest_message or {}).get("text") or ""
-        reply = None
-        if knowledge.is_task(text):
-            try:
-                reply = chat_reply(text)
-            except Exception:   # an action must never raise; log it and answer honestly
-                logger.exception("grading failed for %r", text[:200])
-                dispatcher.utter_message(text=FAILED)
-                return []
-        if reply is None or (reply["context"] is None and text.strip()):
-            # A question or a situation the NLU sent here, or what the grader found no task in.
-            reply = knowledge.reply_to_question(tracker.latest_message, tracker.get_slot("quiz"))
+        try:
+            reply = knowledge.reply_to_task_or_question(tracker.latest_message, tracker.get_slot("quiz"))
+        except Exception:   # an action must never raise; log it and answer honestly
+            logger.exception("grading failed for %r", ((tracker.latest_message or {}).get("text") or "")[:200])
+            dispatcher.utter_message(text=FAILED)
+            return []
         dispatcher.utter_message(text=reply["text"], buttons=reply["buttons"])
         return [SlotSet("context", reply["context"])] if reply["context"] else []

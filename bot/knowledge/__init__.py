@@ -260,6 +260,19 @@ def is_task(text: str) -> bool:
     return routing.kind(text) == "task"
 
 
+def reply_to_task_or_question(latest_message: dict, quiz=None) -> dict:
+    """What the NLU sent to the grader: a described task gets its verdict; a question, a
+    situation, or anything the grader finds no task in is answered as a question."""
+    from bot.grading import chat_reply   # loads the grader on first use
+
+    text = (latest_message or {}).get("text") or ""
+    if is_task(text):
+        reply = chat_reply(text)
+        if reply["context"] is not None or not text.strip():
+            return reply
+    return reply_to_question(latest_message, quiz)
+
+
 def is_gibberish(text: str) -> bool:
     words = [w for w in (text or "").split() if any(ch.isalpha() for ch in w)]
     return len(words) < 2
