@@ -1,10 +1,11 @@
-"""Role-fit grader figures (not a test): for the task bank's dev split and the real-world
-evaluation set tests/eval/duties.yml (totals only unless --eval-errors), and the grader's own dev
-set tests/grader_dev.yml: accuracy, per-verdict recall, the count of
-out-of-role duties called in role, and latency (cold `python -m bot grade`, warm per task).
+"""Role-fit grader figures (not a test): for the task bank's dev split, the grader's own dev set
+tests/grader_dev.yml, the first real-world set tests/dev/duties_round1.yml (its errors were studied,
+so it is a dev set now) and the fresh real-world evaluation set tests/eval/duties.yml (totals only
+unless --eval-errors): accuracy, per-verdict recall, the count of out-of-role duties called in role,
+and latency (cold `python -m bot grade`, warm per task).
 
     .venv/bin/python bench/grader.py            # dev split + eval set + latency
-    .venv/bin/python bench/grader.py -v         # also list the misses of both dev sets (never the eval set's)
+    .venv/bin/python bench/grader.py -v         # also list the misses of the dev sets (never the eval set's)
     .venv/bin/python bench/grader.py --dev      # dev split + tests/grader_dev.yml only (while tuning: the eval set is not run)
     .venv/bin/python bench/grader.py --cv       # 5-fold CV on train: how the constants were chosen
     .venv/bin/python bench/grader.py --eval-errors   # list the eval set's errors (look once, don't tune)
@@ -29,6 +30,7 @@ from bot.tasks import VERDICTS, load_tasks  # noqa: E402
 
 EVAL_FILE = ROOT / "tests" / "eval" / "duties.yml"
 GRADER_DEV_FILE = ROOT / "tests" / "grader_dev.yml"    # the grader's own dev set (tuned on)
+ROUND1_DEV_FILE = ROOT / "tests" / "dev" / "duties_round1.yml"   # real-world, studied: a dev set now
 
 
 def load_eval(path=EVAL_FILE):
@@ -167,11 +169,15 @@ def main():
     report(own_dev, f"grader dev set ({GRADER_DEV_FILE.relative_to(ROOT)}; tuned on)")
     if "-v" in sys.argv:
         misses(own_dev)
+    round1 = run(load_eval(ROUND1_DEV_FILE), grading_verdict.grade)
+    report(round1, f"real-world round-1 set ({ROUND1_DEV_FILE.relative_to(ROOT)}; errors studied: a dev set)")
+    if "-v" in sys.argv:
+        misses(round1)
     evaluation = [] if "--dev" in sys.argv else run(load_eval(), grading_verdict.grade)
     report(evaluation, f"real-world eval set ({EVAL_FILE.relative_to(ROOT)}; never trained or tuned on)")
     if "--eval-errors" in sys.argv:
         misses(evaluation)
-    latency(dev + own_dev + evaluation)
+    latency(dev + own_dev + round1 + evaluation)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""Rehearsal reply evaluator: the dev split of bot/content/replies.yml and the fresh evaluation
-set tests/eval/replies.yml (neither is trained on; only the dev split was studied).
+"""Rehearsal reply evaluator: the dev split of bot/content/replies.yml, the first fresh set
+tests/dev/replies_round1.yml (its misses were read, so it is a dev set now) and the fresh evaluation
+set tests/eval/replies.yml (none is trained on; only the fresh set is never studied).
 
 For each set it prints
 - verdict rate: replies that got a verdict (one of the four labels) on the first reading; a
@@ -13,7 +14,7 @@ For each set it prints
 - per rubric point: the evaluator's met / missed vs the hand label, over the replies where that
   point is labelled (unclear counts as wrong);
 - time per reply.
-Run: .venv/bin/python bench/rehearsal.py [--errors] [--dev-only]
+Run: .venv/bin/python bench/rehearsal.py [--errors] [--dev-only] [--eval-errors]
 
 Measured 2026-11-30 (issue 16). Before = the lemma patterns + naive Bayes evaluator it replaced.
                       dev split (165)          fresh set (99, run once, never tuned on)
@@ -39,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from bot import reply_evaluator as ev  # noqa: E402
 
 EVAL_SET = ROOT / "tests" / "eval" / "replies.yml"
+ROUND1_DEV_SET = ROOT / "tests" / "dev" / "replies_round1.yml"
 
 
 def gold_points(item) -> dict:
@@ -111,19 +113,23 @@ def main() -> int:
     ev.evaluate("warm-up", next(iter(ev.scenarios_by_id().values())))
     print(f"train: {len(ev.training_items())} replies (train split + each scenario's example reply)")
     report("dev split (studied while building)", measure(ev.replies("dev")), show_errors)
-    if "--dev-only" in sys.argv:
-        return 0
-    if not EVAL_SET.exists():
-        print(f"{EVAL_SET.relative_to(ROOT)}: not present, skipped")
-        return 0
-    with open(EVAL_SET, encoding="utf-8") as f:
-        fresh = yaml.safe_load(f)["replies"]
-    known = [r for r in fresh if r["scenario"] in ev.scenarios_by_id()]
-    if len(known) < len(fresh):
-        print(f"  ({len(fresh) - len(known)} fresh replies name an unknown scenario and are left out)")
-    report("fresh evaluation set tests/eval/replies.yml (never trained on or tuned against)",
-           measure(known), show_errors)
+    report_file(ROUND1_DEV_SET, "round-1 set tests/dev/replies_round1.yml (misses read: a dev set)", show_errors)
+    if "--dev-only" not in sys.argv:
+        report_file(EVAL_SET, "fresh evaluation set tests/eval/replies.yml (never trained on or tuned against)",
+                    "--eval-errors" in sys.argv)
     return 0
+
+
+def report_file(path, title, show_errors):
+    if not path.exists():
+        print(f"{path.relative_to(ROOT)}: not present, skipped")
+        return
+    with open(path, encoding="utf-8") as f:
+        items = yaml.safe_load(f)["replies"]
+    known = [r for r in items if r["scenario"] in ev.scenarios_by_id()]
+    if len(known) < len(items):
+        print(f"  ({len(items) - len(known)} replies name an unknown scenario and are left out)")
+    report(title, measure(known), show_errors)
 
 
 if __name__ == "__main__":

@@ -69,10 +69,11 @@ def test_replies_are_labeled_split_and_about_known_scenarios():
     assert len(set(texts)) == len(texts)
 
 
-def test_the_fresh_evaluation_set_is_never_trained_on():
-    eval_path = CONTENT_DIR.parent.parent / "tests" / "eval" / "replies.yml"
+@pytest.mark.parametrize("path", ["tests/eval/replies.yml", "tests/dev/replies_round1.yml"])
+def test_the_real_world_reply_sets_are_never_trained_on(path):
+    eval_path = CONTENT_DIR.parent.parent / path
     if not eval_path.exists():
-        pytest.skip("tests/eval/replies.yml not present")
+        pytest.skip(f"{path} not present")
     with open(eval_path, encoding="utf-8") as f:
         fresh = {r["text"].strip().lower() for r in yaml.safe_load(f)["replies"]}
     ours = {r["text"].strip().lower() for r in ev.training_items()}

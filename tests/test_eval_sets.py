@@ -1,0 +1,57 @@
+"""The real-world sets (tests/eval/ fresh, tests/dev/*_round1.yml studied) never leak into what the
+assistant learns from: NLU examples, the task bank, the principles' examples, the labelled replies."""
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.grading.principles import load_principles
+from bot.reply_evaluator import training_items
+from bot.tasks import load_tasks
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def _nlu_examples() -> set:
+    out = set()
+    for path in (ROOT / "data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            for line in (block.get("examples") or "").splitlines():
+                line = re.sub(r"\[([^\]]+)\][({][^)}]*[)}]", r"\1", line.strip().lstrip("- "))
+                if line:
+                    out.add(_norm(line))
+    return out
+
+
+def _learned_from() -> set:
+    learned = _nlu_examples()
+    learned |= {_norm(t.text) for t in load_tasks()}
+    learned |= {_norm(e) for p in load_principles() for e in p.examples}
+    learned |= {_norm(r["text"]) for r in training_items()}
+    return learned
+
+
+SETS = [("tests/eval/duties.yml", "duties"), ("tests/dev/duties_round1.yml", "duties"),
+        ("tests/eval/questions.yml", "questions"), ("tests/dev/questions_round1.yml", "questions"),
+        ("tests/eval/replies.yml", "replies"), ("tests/dev/replies_round1.yml", "replies")]
+
+
+@pytest.fixture(scope="module")
+def learned():
+    return _learned_from()
+
+
+@pytest.mark.parametrize("path,key", SETS)
+def test_real_world_set_is_not_in_any_training_material(path, key, learned):
+    file = ROOT / path
+    if not file.exists():
+        pytest.skip(f"{path} not present")
+    items = yaml.safe_load(file.read_text(encoding="utf-8"))[key]
+    assert len(items) >= 80
+    leaked = [i["text"] for i in items if _norm(i["text"]) in learned]
+    assert not leaked, leaked
