@@ -31,7 +31,7 @@ from bot.embedding import MODEL_SHA256, embed, embed_cached
 
 RUBRIC_POINTS = ("held_boundary", "warm", "named_value", "offered_alternative", "disclosure_ok")
 LABELS = ("good", "boundary_broken", "cold_judgmental", "over_disclosing")
-MODEL_VERSION = 10  # bump when features change, so the cached model is retrained
+MODEL_VERSION = 11  # bump when features change, so the cached model is retrained
 MODEL_DIR = VAR_DIR / "rehearsal"
 REGULARIZATION = 4.0     # LogisticRegression C, chosen on the dev split
 UNCLEAR_LOW, UNCLEAR_HIGH = 0.35, 0.65  # held-the-boundary probabilities that ask a follow-up
@@ -156,9 +156,12 @@ def _find(tokens: list, phrase: tuple) -> list:
     return [i for i in range(len(tokens) - n + 1) if tuple(tokens[i:i + n]) == phrase]
 
 
+_CONTRAST = {"but", "though", "although", "however", "instead"}
+
+
 def _negated(tokens: list, start: int, window: int = 4) -> bool:
     for j in range(start - 1, max(-1, start - 1 - window), -1):
-        if tokens[j] is None:
+        if tokens[j] is None or tokens[j] in _CONTRAST:  # "can't spot you but I can drop $20"
             return False
         if tokens[j] in _NEGATIONS:
             return True
@@ -364,6 +367,13 @@ class Evaluation:
         return self.label == "unclear"
 
 
+def _tells_own_story(found: Signals, scenario: dict) -> bool:
+    """The line crossed is the peer's own story told (details of their history), not a give-in:
+    over-disclosure, where the scenario is about what the peer shares of themselves."""
+    about_own_story = scenario.get("theme") == "self_disclosure" or scenario["id"] == "conf_own_record"
+    return about_own_story and not found.gave_in and bool(found.story_details) and found.first_person >= 1
+
+
 def _held_reading(probability: float, held):
     if held is not None:
         return held
@@ -398,6 +408,8 @@ def evaluate(text: str, scenario: dict, held: bool = None) -> Evaluation:
         points["warm"] = False
     elif label == "over_disclosing":
         points["disclosure_ok"] = False
-    elif label == "boundary_broken":
+    elif label == "boundary_broken" and _tells_own_story(found, scenario):
+        label, points["disclosure_ok"] = "over_disclosing", False
+    if label == "boundary_broken":
         points["offered_alternative"] = False  # nothing is offered *instead* when the line is crossed
     return Evaluation(label, points, probabilities, label_probabilities)
