@@ -4,7 +4,8 @@
 
 Dev sets: tests/nlu/dev_questions.yml and tests/nlu/dev_questions_2.yml (answerable
 questions, passages, situations, questions the documents don't cover; the second in staff's
-own casual and third-person words) and the FAQ phrasings of tests/nlu/regression.yml (each
+own casual and third-person words), tests/dev/questions_round1.yml (128 real questions from
+public pages, the first fresh set, whose misses were read) and the FAQ phrasings of tests/nlu/regression.yml (each
 answered by its own topic). With a model, each text is parsed in-process by Rasa (the ResponseSelector's
 ranking is one of the signals); parses are cached in var/ per model. Then bot.knowledge's
 evidence is computed once per text and its decision is replayed for a grid of thresholds.
@@ -30,14 +31,16 @@ sys.path.insert(0, str(ROOT))
 
 from bot import documents, knowledge  # noqa: E402
 
-DEV_SETS = [ROOT / "tests" / "nlu" / "dev_questions.yml", ROOT / "tests" / "nlu" / "dev_questions_2.yml"]
+DEV_SETS = [ROOT / "tests" / "nlu" / "dev_questions.yml", ROOT / "tests" / "nlu" / "dev_questions_2.yml",
+            ROOT / "tests" / "dev" / "questions_round1.yml"]   # real questions whose misses were read
 REGRESSION = ROOT / "tests" / "nlu" / "regression.yml"
 
 
 def dev_items() -> list:
     items = []
     for path in DEV_SETS:
-        items += [{**item, "set": path.stem} for item in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]]
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]:
+            items.append({**item, "question": item.get("question") or item["text"], "set": path.stem})
     for block in yaml.safe_load(REGRESSION.read_text(encoding="utf-8"))["nlu"]:
         if block["intent"].startswith("faq/"):
             key = block["intent"].split("/", 1)[1]
