@@ -90,6 +90,8 @@ def test_formerly_over_broad_rules_are_not_out_of_role(text):
     ("Hand out medications to clients at the residence", "medication_management"),
     ("Lend a client money for his rent", "money_gifts"),
     ("Diagnose clients' mental health conditions at intake", "diagnose_assess"),
+    ("Serve as representative payee for participants' disability checks", "money_gifts"),
+    ("Provide overnight milieu supervision in the residence", "monitor_compliance"),
 ])
 def test_documented_out_of_role_duties_name_their_principle_and_quote(text, principle):
     v = grade(text)
@@ -278,7 +280,7 @@ GRADER_DEV = yaml.safe_load((PROJECT_ROOT / "tests" / "grader_dev.yml").read_tex
 GUARDED = {pid for pid, _, _ in safety_guard.rules()[0]}
 GUARD_GROUPS = {"clinical", "medication", "monitoring", "drug testing", "coercion", "deciding for the person",
                 "one pathway", "money", "dual relationship", "doing for the person", "administrative drift",
-                "professional role"}
+                "professional role", "diversity"}
 
 
 def test_grader_dev_items_are_labelled_with_a_principle_and_a_quote_from_the_documents():
@@ -352,6 +354,21 @@ def test_the_documents_peer_work_stays_in_role(text):
     v = grade(text)
     assert v.verdict == "in_role", (text, v.principle and v.principle.id)
     assert v.principle.side == "in_role" and v.quote
+
+
+@pytest.mark.parametrize("text,principle", [
+    ("Report on participants' progress to the treatment team", "progress_reporting"),
+    ("Give participants advice about their recovery", "guidance_or_advice"),
+])
+def test_reporting_progress_and_giving_advice_depend_on_how(text, principle):
+    v = grade(text)
+    assert v.verdict == "depends" and v.principle.id == principle
+    assert "in role" in v.reasons[0] and "not in role" in v.reasons[0]
+
+
+def test_helping_the_person_track_their_own_progress_is_not_reporting_on_them():
+    fired = safety_guard.check("assist participants in setting goals, helping them monitor their progress")
+    assert fired.depends is None and fired.trigger is None
 
 
 def test_guard_depends_names_what_it_depends_on():
