@@ -38,6 +38,7 @@ def _learned_from() -> set:
 
 SETS = [("tests/eval/duties.yml", "duties"), ("tests/dev/duties_round1.yml", "duties"),
         ("tests/eval/questions.yml", "questions"), ("tests/dev/questions_round1.yml", "questions"),
+        ("tests/dev/questions_round2.yml", "questions"),
         ("tests/eval/replies.yml", "replies"), ("tests/dev/replies_round1.yml", "replies")]
 
 
