@@ -75,8 +75,10 @@ def test_cited_sections_appear_in_their_documents():
 
 
 def test_every_topic_has_enough_training_examples():
-    for item in faq_nlu()["nlu"]:
-        assert len(examples(item["examples"])) >= 10, item["intent"]
+    counts = {}
+    for item in faq_nlu()["nlu"]:     # a topic's examples may sit in several files
+        counts[item["intent"]] = counts.get(item["intent"], 0) + len(examples(item["examples"]))
+    assert all(n >= 10 for n in counts.values()), {k: n for k, n in counts.items() if n < 10}
 
 
 def test_regression_phrasings_are_not_in_training_data():
