@@ -16,9 +16,11 @@ How a reply is scored (the documents are read with bot/documents.py):
   - honest: the reply says the documents don't cover it or that the assistant isn't sure,
     and carries no citation and no verdict.
   - a question with `quotes` is answered correctly when one of its cited sections contains
-    one of the quotes (case, spacing and quote marks normalised); `expect: situation`
-    questions are scored the same way. It is a wrong topic when it is answered with
-    citations and none contains a quote.
+    one of the quotes (case, spacing and quote marks normalised), or when the prepared topic
+    (or, for a situation, the practice scenario) it was answered with is one of the question's
+    `topics` (`scenarios`): the prepared answers a second labeller judged to answer it, by
+    reading them against the question and the documents, without seeing any reply. It is a
+    wrong topic when it is answered with citations and is not correct.
   - `expect: not_in_documents` is correct when the reply is honest; any cited answer or
     verdict to it is a wrong topic.
 Printed: % answered correctly with a citation (over questions with quotes), honest
@@ -44,7 +46,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import documents, sources  # noqa: E402
+from bot import documents, knowledge, rehearsal, sources  # noqa: E402
 
 DEFAULT_SET = ROOT / "tests" / "eval" / "questions.yml"
 RASA_PORT, ACTION_PORT = 5505, 5555
@@ -62,7 +64,8 @@ def load_questions(path: Path) -> list:
         quotes = item.get("quotes") or []
         quotes = [q["quote"] if isinstance(q, dict) else q for q in quotes]
         rows.append({"id": item.get("id") or text[:40], "text": text, "quotes": quotes,
-                     "expect": item.get("expect") or ("answer" if quotes else "not_in_documents")})
+                     "expect": item.get("expect") or ("answer" if quotes else "not_in_documents"),
+                     "topics": item.get("topics") or [], "scenarios": item.get("scenarios") or []})
     return rows
 
 
@@ -86,6 +89,17 @@ def cited_sections_hold_a_quote(cited: list, quotes: list) -> bool:
     return False
 
 
+def answered_with(text: str) -> tuple:
+    """(topic key or None, scenario id or None) a reply was made from: a prepared answer's
+    text, or a practice scenario's advice ("This is close to the situation "<title>" ...")."""
+    plain = documents.normalise(text)
+    topic = next((key for key in knowledge.keys()
+                  if documents.normalise(knowledge.entry(key)["answer"])[:120] in plain), None)
+    scenario = next((sc["id"] for sc in rehearsal.scenarios()
+                     if f'close to the situation "{sc["title"].strip(chr(34))}"' in text), None)
+    return topic, scenario
+
+
 def score(question: dict, messages: list) -> dict:
     text = "\n\n".join(m.get("text") or "" for m in messages)
     cited = citations(text)
@@ -95,7 +109,10 @@ def score(question: dict, messages: list) -> dict:
         correct = honest
         wrong_topic = bool(cited) or verdict
     else:
-        correct = bool(cited) and not verdict and cited_sections_hold_a_quote(cited, question["quotes"])
+        topic, scenario = answered_with(text)
+        labelled = (topic is not None and topic in question["topics"]) or \
+            (scenario is not None and scenario in question["scenarios"])
+        correct = bool(cited) and not verdict and (labelled or cited_sections_hold_a_quote(cited, question["quotes"]))
         wrong_topic = bool(cited) and not correct
     return {"correct": correct, "wrong_topic": wrong_topic, "verdict": verdict, "honest": honest,
             "cited": cited, "reply": text}
