@@ -38,7 +38,9 @@ CUES = {
                         r"|\b(" + _state_pattern() + r")('s)?\s+(require|rule|law|regulation|board|certif)"
                         r"|\b(my|our|your|this|each|the)\s+state('s)?\s+(require|rule|law|regulation|board)"
                         r"|\bstate\s+(law|laws|rules|regulations|requirements?|board)\b"
-                        r"|\b(county|city)\s+(rule|policy|law|ordinance)|\bin\s+our\s+county\b",
+                        r"|\b(county|city)\s+(rule|policy|law|ordinance)|\bin\s+our\s+county\b"
+                       r"|\b(another|other|different)\s+state('s|s)?\b"
+                       r"|\b(documentation|billing)\s+requirements?\b|\brequirements?\s+for\s+(documentation|billing)\b",
                         re.IGNORECASE),
     "law": re.compile(r"\b(hipaa|42\s*cfr|ferpa|osha|mandated?\s+report\w*|mandatory\s+report\w*|"
                       r"legally|by\s+law|liab\w+|malpractice|subpoena\w*|lawsuit|sue|sued|statute|"
