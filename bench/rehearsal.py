@@ -16,17 +16,19 @@ For each set it prints
 - time per reply.
 Run: .venv/bin/python bench/rehearsal.py [--errors] [--dev-only] [--eval-errors]
 
-Measured 2026-11-30 (issue 16). Before = the lemma patterns + naive Bayes evaluator it replaced.
-                      dev split (165)          fresh set (99, run once, never tuned on)
-                      before      after        before      after
-  verdict rate        81.2 %      92.7 %       72.7 %      94.9 %
-  agreement           77.6 %      91.5 %       68.7 %      86.9 %  (91.9 % after the follow-up)
-  praised breaking    0           0            0           1
-  held_boundary       82.4 %      92.1 %       82.8 %      93.9 %
-  warm                72.7 %      89.7 %       76.8 %      97.0 %
-  named_value         80.6 %      93.9 %       66.7 %      81.8 %
-  offered_alternative 80.0 %      99.4 %       72.7 %      92.9 %
-  disclosure_ok       97.0 %      96.4 %       53.3 %      93.3 %  (fresh: the 15 replies that disclose)
+Measured 2026-11-30 (issue 16). Session 2 = the lemma patterns + naive Bayes evaluator replaced
+by the meaning model; session 3 = money given another way, over-disclosure labelling, 53 hard-case
+training replies.
+                      round-1 set (99, dev now)        round-2 fresh set (110, scored 3 times, totals only)
+                      old     session 2  session 3     session 3 start   end
+  verdict rate        72.7 %  94.9 %     92.9 %        90.9 %            89.1 %
+  agreement           68.7 %  86.9 %     88.9 %        78.2 %            80.9 % (90.8 % of verdicts; 91.8 % after the follow-up)
+  praised breaking    0       1          0             4                 3
+  held_boundary       82.8 %  93.9 %     92.9 %                          83.6 %
+  warm                76.8 %  97.0 %     97.0 %                          92.7 %
+  named_value         66.7 %  81.8 %     82.8 %                          80.0 %
+  offered_alternative 72.7 %  92.9 %     92.9 %                          86.4 %
+  disclosure_ok       53.3 %  93.3 %     93.3 %                          95.8 %
 """
 import sys
 import time
