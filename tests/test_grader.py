@@ -92,6 +92,9 @@ def test_formerly_over_broad_rules_are_not_out_of_role(text):
     ("Diagnose clients' mental health conditions at intake", "diagnose_assess"),
     ("Serve as representative payee for participants' disability checks", "money_gifts"),
     ("Provide overnight milieu supervision in the residence", "monitor_compliance"),
+    ("Report a client's progress and any probation violations to the court", "monitor_compliance"),
+    ("Supervise residents' morning routines and curfew", "monitor_compliance"),
+    ("Take clients' vitals at intake", "diagnose_assess"),
 ])
 def test_documented_out_of_role_duties_name_their_principle_and_quote(text, principle):
     v = grade(text)
@@ -337,6 +340,7 @@ def test_guard_holds_on_clinical_coercive_monitoring_money_and_dual_duties(item)
     "Work alongside participants as equals, sharing rather than leading",
     "Meeting a participant where he is, at the shelter, instead of requiring him to come to the office",
     "Working with participants of every faith, ethnicity, sexual orientation, gender and political view",
+    "Help a participant get home before his curfew",
 ])
 def test_peer_work_that_sounds_clinical_or_coercive_is_not_guarded(text):
     assert safety_guard.check(grading_model.core_text(text)).trigger is None, text
