@@ -31,7 +31,7 @@ from bot.embedding import MODEL_SHA256, embed, embed_cached
 
 RUBRIC_POINTS = ("held_boundary", "warm", "named_value", "offered_alternative", "disclosure_ok")
 LABELS = ("good", "boundary_broken", "cold_judgmental", "over_disclosing")
-MODEL_VERSION = 12  # bump when features change, so the cached model is retrained
+MODEL_VERSION = 13  # bump when features change, so the cached model is retrained
 MODEL_DIR = VAR_DIR / "rehearsal"
 REGULARIZATION = 4.0     # LogisticRegression C, chosen on the dev split
 UNCLEAR_LOW, UNCLEAR_HIGH = 0.35, 0.65  # held-the-boundary probabilities that ask a follow-up

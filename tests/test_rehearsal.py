@@ -366,3 +366,12 @@ def test_huge_and_empty_replies_are_handled():
 def test_scenarios_yaml_is_plain_data():
     with open(CONTENT_DIR / "scenarios.yml", encoding="utf-8") as f:
         assert yaml.safe_load(f)["scenarios"]
+
+
+@pytest.mark.parametrize("scenario,text", [
+    ("dual_weekend_dinner", "i cant this weekend, but after you finish the program lets totally get dinner"),
+    ("dual_sponsor", "i cant be your official sponsor but i can be your unofficial one, text me anytime"),
+])
+def test_a_yes_later_or_unofficially_is_not_praised(scenario, text):
+    result = ev.evaluate(text, _scenario(scenario))
+    assert result.label == "boundary_broken" and not result.credit
