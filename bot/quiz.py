@@ -177,7 +177,9 @@ _NAME_PREFIX = re.compile(r"^(hi|hello|hey)?[\s,]*(my name is|my name's|name is|
 _QUESTION_START = re.compile(r"^(what|how|why|when|where|who|which|is|are|can|could|do|does|should|would|will)\b", re.I)
 # Words that show a message is a request, not a name ("start a quiz" typed when asked for one).
 _NOT_NAME_WORDS = {"quiz", "start", "stop", "skip", "repeat", "help", "please", "the", "is", "me", "you",
-                   "code", "result", "results", "peer", "peers", "role", "thanks", "hello", "hi", "want"}
+                   "code", "result", "results", "peer", "peers", "role", "thanks", "hello", "hi", "want",
+                   "a", "an", "my", "practice", "practise", "rehearse", "rehearsal", "scenario", "scenarios",
+                   "boundary", "boundaries", "onboarding", "lesson", "lessons", "continue", "next", "task"}
 MAX_NAME_LENGTH = 80
 
 
