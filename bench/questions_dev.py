@@ -4,9 +4,7 @@
 
 Dev sets: tests/nlu/dev_questions.yml and tests/nlu/dev_questions_2.yml (answerable
 questions, passages, situations, questions the documents don't cover; the second in staff's
-own casual and third-person words), tests/dev/questions_round2.yml (112 real questions from
-public pages, the second fresh set, whose misses were read; the first, round 1, is training data
-now: data/nlu/faq_real_questions.yml) and the FAQ phrasings of tests/nlu/regression.yml (each
+own casual and third-person words) and the FAQ phrasings of tests/nlu/regression.yml (each
 answered by its own topic). With a model, each text is parsed in-process by Rasa (the ResponseSelector's
 ranking is one of the signals); parses are cached in var/ per model. Then bot.knowledge's
 evidence is computed once per text and its decision is replayed for a grid of thresholds.
@@ -32,8 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot import documents, knowledge  # noqa: E402
 
-DEV_SETS = [ROOT / "tests" / "nlu" / "dev_questions.yml", ROOT / "tests" / "nlu" / "dev_questions_2.yml",
-            ROOT / "tests" / "dev" / "questions_round2.yml"]   # real questions whose misses were read
+DEV_SETS = [ROOT / "tests" / "nlu" / "dev_questions.yml", ROOT / "tests" / "nlu" / "dev_questions_2.yml"]
 REGRESSION = ROOT / "tests" / "nlu" / "regression.yml"
 
 
