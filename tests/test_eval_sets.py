@@ -56,7 +56,7 @@ def test_real_world_set_is_not_in_any_training_material(path, key, learned):
         pytest.skip(f"{path} not present")
     items = yaml.safe_load(file.read_text(encoding="utf-8"))[key]
     assert len(items) >= 50
-    # A short generic question ("What is a peer support specialist?") is asked everywhere in the same words;
+    # A short generic question ("What does a peer support specialist do?") is asked everywhere in the same words;
     # anything longer found in the training material was copied.
-    leaked = [i["text"] for i in items if _norm(i["text"]) in learned and len(_norm(i["text"]).split()) > 6]
+    leaked = [i["text"] for i in items if _norm(i["text"]) in learned and len(_norm(i["text"]).split()) > 7]
     assert not leaked, leaked
