@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot import documents, knowledge  # noqa: E402
 
-DEV_SETS = [ROOT / "tests" / "nlu" / "dev_questions.yml", ROOT / "tests" / "nlu" / "dev_questions_2.yml"]
+DEV_SETS = [ROOT / "tests" / "nlu" / "dev_questions.yml", ROOT / "tests" / "nlu" / "dev_questions_2.yml",
+            ROOT / "tests" / "dev" / "questions_round3.yml"]   # real questions, 10 worst misses read
 REGRESSION = ROOT / "tests" / "nlu" / "regression.yml"
 
 
