@@ -452,3 +452,13 @@ def test_passage_answer_says_it_is_not_a_full_answer():
     found = passages.best("what is a role delineation study for a credential?")
     reply = knowledge.passage_answer(found, "what is a role delineation study?")
     assert "closest passage" in reply["text"] and "not a full answer" in reply["text"]
+
+
+@pytest.mark.parametrize("text, key, expected", [
+    ("what is a recovery coach?", "job_recovery_coach", False),
+    ("when should our clinic bring in a recovery coach?", "job_recovery_coach", True),
+    ("must coaches answer calls at night?", "job_recovery_coach", True),
+    ("can a peer be hired while still using?", "peer_qualifications", False),   # not a definition topic
+])
+def test_a_definition_topic_does_not_answer_when_must_can_questions_easily(text, key, expected):
+    assert knowledge.asks_beyond_definition(text, key) is expected
