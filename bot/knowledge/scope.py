@@ -47,7 +47,9 @@ CUES = {
                       r"duty\s+to\s+warn|tarasoff|report\w*\s+(it|this|that|abuse|neglect|child|elder)|"
                       r"(child|elder)\s+abuse|court\s+paperwork|notar\w+)\b"
                       r"|\b(required|obligated|mandated|have\s+to|has\s+to|must)\b.{0,60}\breport"
-                      r"|\breport\w*\b.{0,40}\b(suicid\w*|abuse|neglect|threat\w*|harm)", re.IGNORECASE),
+                      r"|\breport\w*\b.{0,40}\b(suicid\w*|abuse|neglect|threat\w*|harm)"
+                      r"|\bexceptions?\b.{0,30}\bconfidential\w*|\bconfidential\w*\b.{0,30}\b(be\s+)?(limited|exceptions?)\b"
+                      r"|\bharm\s+to\s+(self|others|themselves)\b", re.IGNORECASE),
     "pay": re.compile(r"\b(salary|salaries|wages?|overtime|pto|paid\s+time\s+off|sick\s+(days|leave)|"
                       r"vacation|bonus|401k|retirement\s+plan|dental|health\s+insurance\s+plan|"
                       r"ssdi|ssi|paycheck|payroll|insurance)\b", re.IGNORECASE),
@@ -56,6 +58,7 @@ CUES = {
                      r"performance\s+improvement\s+plan|\bpip\b|handbook|timesheet|time\s+sheet|"
                      r"cafeteria|parking)\b", re.IGNORECASE),
     "licence": re.compile(r"\b(licen[cs]\w*|reciprocity|renew\w*|ceus?|continuing\s+education\s+(hours|credits|units)|"
+                          r"hours\s+of\s+(continuing\s+education|ce|training)|"
                           r"expir\w*|exam\s+fee|cprs\s+exam|ic&rc|icrc|cadc|casac|transfer\w*\s+(my|a|the)\s+\w*\s*"
                           r"(credential|certification|license))\b", re.IGNORECASE),
 }
