@@ -95,6 +95,7 @@ def test_formerly_over_broad_rules_are_not_out_of_role(text):
     ("Report a client's progress and any probation violations to the court", "monitor_compliance"),
     ("Supervise residents' morning routines and curfew", "monitor_compliance"),
     ("Take clients' vitals at intake", "diagnose_assess"),
+    ("Cover the front desk and do the team's scanning when staff are out", "administrative_drift"),
 ])
 def test_documented_out_of_role_duties_name_their_principle_and_quote(text, principle):
     v = grade(text)
@@ -341,6 +342,7 @@ def test_guard_holds_on_clinical_coercive_monitoring_money_and_dual_duties(item)
     "Meeting a participant where he is, at the shelter, instead of requiring him to come to the office",
     "Working with participants of every faith, ethnicity, sexual orientation, gender and political view",
     "Help a participant get home before his curfew",
+    "Help a participant with filing for unemployment",
 ])
 def test_peer_work_that_sounds_clinical_or_coercive_is_not_guarded(text):
     assert safety_guard.check(grading_model.core_text(text)).trigger is None, text
