@@ -1,6 +1,6 @@
 """Role-fit grader figures (not a test): for the task bank's dev split, the grader's own dev set
-tests/grader_dev.yml, the first real-world set tests/dev/duties_round1.yml (its errors were studied,
-so it is a dev set now) and the fresh real-world evaluation set tests/eval/duties.yml (totals only
+tests/grader_dev.yml, the earlier real-world sets tests/dev/duties_round1.yml and duties_round2.yml (their errors
+were studied, so they are dev sets now) and the fresh real-world evaluation set tests/eval/duties.yml (totals only
 unless --eval-errors): accuracy, per-verdict recall, the count of out-of-role duties called in role,
 and latency (cold `python -m bot grade`, warm per task).
 
@@ -31,6 +31,7 @@ from bot.tasks import VERDICTS, load_tasks  # noqa: E402
 EVAL_FILE = ROOT / "tests" / "eval" / "duties.yml"
 GRADER_DEV_FILE = ROOT / "tests" / "grader_dev.yml"    # the grader's own dev set (tuned on)
 ROUND1_DEV_FILE = ROOT / "tests" / "dev" / "duties_round1.yml"   # real-world, studied: a dev set now
+ROUND2_DEV_FILE = ROOT / "tests" / "dev" / "duties_round2.yml"   # likewise
 
 
 def load_eval(path=EVAL_FILE):
@@ -173,11 +174,15 @@ def main():
     report(round1, f"real-world round-1 set ({ROUND1_DEV_FILE.relative_to(ROOT)}; errors studied: a dev set)")
     if "-v" in sys.argv:
         misses(round1)
+    round2 = run(load_eval(ROUND2_DEV_FILE), grading_verdict.grade)
+    report(round2, f"real-world round-2 set ({ROUND2_DEV_FILE.relative_to(ROOT)}; errors studied: a dev set)")
+    if "-v" in sys.argv:
+        misses(round2)
     evaluation = [] if "--dev" in sys.argv else run(load_eval(), grading_verdict.grade)
     report(evaluation, f"real-world eval set ({EVAL_FILE.relative_to(ROOT)}; never trained or tuned on)")
     if "--eval-errors" in sys.argv:
         misses(evaluation)
-    latency(dev + own_dev + round1 + evaluation)
+    latency(dev + own_dev + round1 + round2 + evaluation)
 
 
 if __name__ == "__main__":
