@@ -35,6 +35,7 @@ MODEL_VERSION = 13  # bump when features change, so the cached model is retraine
 MODEL_DIR = VAR_DIR / "rehearsal"
 REGULARIZATION = 4.0     # LogisticRegression C, chosen on the dev split
 UNCLEAR_LOW, UNCLEAR_HIGH = 0.35, 0.65  # held-the-boundary probabilities that ask a follow-up
+WARMTH_NEEDED = 0.6     # a "good" reply with no warm words needs the warmth classifier this sure (round-2 dev)
 DISAGREE = 0.5  # ...and when the label classifier is this sure of a label that reads it the other way
 # Labels that fit each reading of held the boundary (self-disclosure scenarios label a whole
 # story given on demand as over_disclosing, with the boundary not held).
@@ -402,6 +403,8 @@ def evaluate(text: str, scenario: dict, held: bool = None) -> Evaluation:
     if reading is None:
         return Evaluation("unclear", points, probabilities, label_probabilities)
     label = max(FITS_HELD[reading], key=lambda name: label_probabilities.get(name, 0.0))
+    if label == "good" and not found.warm and probabilities["warm"] < WARMTH_NEEDED:
+        label = "cold_judgmental"   # held the line, but nothing in it is warm
     if label == "good":
         points.update(warm=True, disclosure_ok=True)
     elif label == "cold_judgmental":
