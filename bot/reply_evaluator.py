@@ -399,6 +399,8 @@ def evaluate(text: str, scenario: dict, held: bool = None) -> Evaluation:
     top = max(label_probabilities, key=label_probabilities.get)
     if held is None and reading is not None and top not in FITS_HELD[reading] and label_probabilities[top] >= DISAGREE:
         reading = None  # the label classifier reads it the other way: ask rather than guess
+    if held is None and reading is None and found.held_boundary(scenario.get("theme", "")) is False:
+        reading = False  # unsure by meaning, but it gives in after its last "no", or tells the whole story
     points["held_boundary"] = reading
     if reading is None:
         return Evaluation("unclear", points, probabilities, label_probabilities)

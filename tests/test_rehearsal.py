@@ -376,3 +376,10 @@ def test_scenarios_yaml_is_plain_data():
 def test_a_yes_later_or_unofficially_is_not_praised(scenario, text):
     result = ev.evaluate(text, _scenario(scenario))
     assert result.label == "boundary_broken" and not result.credit
+
+
+def test_a_whole_story_told_on_demand_gets_a_verdict_not_a_question():
+    text = ("yeah same here, i got diagnosed at 20 after a stay in the psych hospital, been on lithium and "
+            "seroquel for years, lost my job twice over it")
+    result = ev.evaluate(text, _scenario("sd_same_diagnosis"))
+    assert result.label == "over_disclosing" and result.points["held_boundary"] is False
