@@ -16,19 +16,18 @@ For each set it prints
 - time per reply.
 Run: .venv/bin/python bench/rehearsal.py [--errors] [--dev-only] [--eval-errors]
 
-Measured 2026-11-30 (issue 16). Session 2 = the lemma patterns + naive Bayes evaluator replaced
-by the meaning model; session 3 = money given another way, over-disclosure labelling, 53 hard-case
-training replies.
-                      round-1 set (99, dev now)        round-2 fresh set (110, scored 3 times, totals only)
-                      old     session 2  session 3     session 3 start   end
-  verdict rate        72.7 %  94.9 %     92.9 %        90.9 %            89.1 %
-  agreement           68.7 %  86.9 %     88.9 %        78.2 %            80.9 % (90.8 % of verdicts; 91.8 % after the follow-up)
-  praised breaking    0       1          0             4                 3
-  held_boundary       82.8 %  93.9 %     92.9 %                          83.6 %
-  warm                76.8 %  97.0 %     97.0 %                          92.7 %
-  named_value         66.7 %  81.8 %     82.8 %                          80.0 %
-  offered_alternative 72.7 %  92.9 %     92.9 %                          86.4 %
-  disclosure_ok       53.3 %  93.3 %     93.3 %                          95.8 %
+Measured 2026-11-30 (issue 16) on the fresh sets, each against the assistant as it was at the start
+of session 3 (8ae7b01) and at its end:
+                      round-3 fresh set (105, final)   round-2 set (110; dev after its final figures)
+                      start     end                    start     end of its use as the fresh set
+  verdict rate        91.4 %    94.3 %                 90.9 %    89.1 %
+  agreement           84.8 %    88.6 % (93.9 % of verdicts)   78.2 %    80.9 %
+  praised breaking    1         1                      4         3
+  held_boundary       88.6 %    90.5 %
+  warm                92.4 %    92.4 %
+  named_value         82.9 %    85.7 %
+  offered_alternative 84.8 %    84.8 %
+  disclosure_ok       90.0 %    85.0 %   (the 20 replies of the self-disclosure scenarios)
 """
 import sys
 import time
