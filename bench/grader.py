@@ -162,27 +162,23 @@ def main():
     grading_model.load()
     grading_verdict.grade("Observe urine screens")
     print(f"model ready in {time.perf_counter() - start:.2f}s (cache: {grading_model.cache_path()})")
-    dev = run([(t.text, t.verdict) for t in load_tasks("dev")], grading_verdict.grade)
-    report(dev, "dev split (tasks.yml split: dev; tuned on)")
-    if "-v" in sys.argv:
-        misses(dev)
-    own_dev = run(load_eval(GRADER_DEV_FILE), grading_verdict.grade)
-    report(own_dev, f"grader dev set ({GRADER_DEV_FILE.relative_to(ROOT)}; tuned on)")
-    if "-v" in sys.argv:
-        misses(own_dev)
-    round1 = run(load_eval(ROUND1_DEV_FILE), grading_verdict.grade)
-    report(round1, f"real-world round-1 set ({ROUND1_DEV_FILE.relative_to(ROOT)}; errors studied: a dev set)")
-    if "-v" in sys.argv:
-        misses(round1)
-    round2 = run(load_eval(ROUND2_DEV_FILE), grading_verdict.grade)
-    report(round2, f"real-world round-2 set ({ROUND2_DEV_FILE.relative_to(ROOT)}; errors studied: a dev set)")
-    if "-v" in sys.argv:
-        misses(round2)
+    dev_sets = [("dev split (tasks.yml split: dev; tuned on)", [(t.text, t.verdict) for t in load_tasks("dev")])]
+    dev_sets += [(f"{title} ({path.relative_to(ROOT)}; {how})", load_eval(path)) for title, path, how in (
+        ("grader dev set", GRADER_DEV_FILE, "tuned on"),
+        ("real-world round-1 set", ROUND1_DEV_FILE, "errors studied: a dev set"),
+        ("real-world round-2 set", ROUND2_DEV_FILE, "errors studied: a dev set"))]
+    scored = []
+    for title, pairs in dev_sets:
+        rows = run(pairs, grading_verdict.grade)
+        report(rows, title)
+        if "-v" in sys.argv:
+            misses(rows)
+        scored += rows
     evaluation = [] if "--dev" in sys.argv else run(load_eval(), grading_verdict.grade)
     report(evaluation, f"real-world eval set ({EVAL_FILE.relative_to(ROOT)}; never trained or tuned on)")
     if "--eval-errors" in sys.argv:
         misses(evaluation)
-    latency(dev + own_dev + round1 + round2 + evaluation)
+    latency(scored + evaluation)
 
 
 if __name__ == "__main__":

@@ -371,8 +371,8 @@ class Evaluation:
 def _tells_own_story(found: Signals, scenario: dict) -> bool:
     """The line crossed is the peer's own story told (details of their history), not a give-in:
     over-disclosure, where the scenario is about what the peer shares of themselves."""
-    about_own_story = scenario.get("theme") == "self_disclosure" or scenario["id"] == "conf_own_record"
-    return about_own_story and not found.gave_in and bool(found.story_details) and found.first_person >= 1
+    return bool(scenario.get("about_own_story")) and not found.gave_in and bool(found.story_details) \
+        and found.first_person >= 1
 
 
 def _held_reading(probability: float, held):

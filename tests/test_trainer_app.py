@@ -5,6 +5,7 @@ import csv
 import html
 import io
 import re
+from contextlib import contextmanager
 
 import pytest
 from starlette.testclient import TestClient
@@ -340,14 +341,21 @@ def test_only_pages_set_the_csrf_cookie(client):
     assert TOKEN.search(page.text).group(1) == cookie
 
 
-def test_the_whole_flow_on_sqlite_and_postgresql(db_url, monkeypatch):  # noqa: F811 (db_url: both databases)
-    """Create with invites, take, read results, export, delete a trainee: on each backend."""
+@contextmanager
+def signed_in_on(db_url, monkeypatch):
+    """(store, client): a trainer signed in to the app on the results store at db_url."""
     store = Store(db_url)
     store.add_trainer(EMAIL)
     store.set_password(EMAIL, PASSWORD)
     monkeypatch.setenv("TRAINER_PORT", "5002")
     with TestClient(create_app(store=store, secret="x" * 64), base_url=BASE) as client:
         assert sign_in(client).status_code == 303
+        yield store, client
+
+
+def test_the_whole_flow_on_sqlite_and_postgresql(db_url, monkeypatch):  # noqa: F811 (db_url: both databases)
+    """Create with invites, take, read results, export, delete a trainee: on each backend."""
+    with signed_in_on(db_url, monkeypatch) as (store, client):
         code = create(client)
         ana = store.invites(code)[0]
         take(store, ana["code"], [True, False, True])

@@ -5,16 +5,13 @@ import html
 from datetime import datetime, timezone
 
 import pytest
-from starlette.testclient import TestClient
 
 from bot.onboarding import engine, lessons
 from bot.onboarding.cli import format_report, onboarding_report
 from bot.onboarding.progress import Progress
-from bot.store import Store
 from tests.test_onboarding import current_item, position, right_answer, wrong_answer
 from tests.test_store import db_url, empty_url  # noqa: F401 (fixtures)
-from tests.test_trainer_app import BASE, EMAIL, PASSWORD, TOKEN, client, csrf, sign_in, signed_in, store  # noqa: F401
-from trainer.app import create_app
+from tests.test_trainer_app import client, csrf, sign_in, signed_in, signed_in_on, store  # noqa: F401 (fixtures)
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 PATH = lessons.load()
@@ -150,12 +147,7 @@ def test_learners_lessons_misses_and_gain_as_in_the_cli_report(store, signed_in)
 
 
 def test_onboarding_pages_on_sqlite_and_postgresql(db_url, monkeypatch):  # noqa: F811 (db_url: both databases)
-    store = Store(db_url)
-    store.add_trainer(EMAIL)
-    store.set_password(EMAIL, PASSWORD)
-    monkeypatch.setenv("TRAINER_PORT", "5002")
-    with TestClient(create_app(store=store, secret="x" * 64), base_url=BASE) as client:
-        assert sign_in(client).status_code == 303
+    with signed_in_on(db_url, monkeypatch) as (_, client):
         code = create_onboarding(client)
         walk(Progress(db_url), "Dana Reyes", code, pre_right=1, miss_first_check=True)
         text = html.unescape(client.get(f"/trainer/onboarding/{code}").text)

@@ -381,7 +381,6 @@ def passage_is_relevant(passage, limits: dict) -> bool:
             and len(passage.shared) >= limits["shared"])
 
 
-DEFINITION_TOPICS = re.compile(r"^(job_|value_|support_|what_is_|who_is_a_peer$|recovery_capital$|what_peers_do$)")
 NOT_WHAT_QUESTION = re.compile(r"^\s*(when|why|where|how (many|much|long|often|can|do|does|should|would)|must|should|"
                                r"can|could|will|would|do|does|did|is it|are there|is there|has|have)\b", re.I)
 
@@ -390,7 +389,7 @@ def asks_beyond_definition(text: str, key: str) -> bool:
     """A topic that says what something is ("Recovery coach") answers "what is a recovery
     coach?", not "when should you use one?" or "must coaches work evenings?": the named thing
     pulls every question about it toward its definition."""
-    return bool(DEFINITION_TOPICS.match(key)) and bool(NOT_WHAT_QUESTION.match(text or ""))
+    return bool(load()[key].get("defines")) and bool(NOT_WHAT_QUESTION.match(text or ""))
 
 
 def decide(found: dict, thresholds: dict = None, selector_weight: float = None) -> tuple:
