@@ -462,3 +462,15 @@ def test_passage_answer_says_it_is_not_a_full_answer():
 ])
 def test_a_definition_topic_does_not_answer_when_must_can_questions_easily(text, key, expected):
     assert knowledge.asks_beyond_definition(text, key) is expected
+
+
+def test_a_duty_typed_as_a_statement_is_graded_whatever_the_intent():
+    reply = knowledge.reply_to_question({"text": "Serve as representative payee for participants' disability checks",
+                                         "intent": {"name": "faq"}})
+    assert reply["text"].startswith("Out of role")
+
+
+def test_a_question_is_never_graded_on_the_question_path():
+    reply = knowledge.reply_to_question({"text": "Is it okay for a peer to be the voice that reports back to the team?",
+                                         "intent": {"name": "faq"}})
+    assert not reply["text"].startswith(("In role", "Out of role", "It depends"))

@@ -445,9 +445,18 @@ def decide(found: dict, thresholds: dict = None, selector_weight: float = None) 
 
 def reply_to_question(latest_message: dict, quiz=None) -> dict:
     """Answer a question (see the module docstring for the order).
-    Returns {"text", "buttons", "context" (None when nothing was answered)}."""
-    from bot.knowledge import situations
+    Returns {"text", "buttons", "context" (None when nothing was answered)}.
+    A duty typed as a statement, the way a job description lists it ("Serve as representative
+    payee for participants"), goes to the grader whatever intent the NLU gave it; a question
+    never does (no question is answered with a verdict)."""
+    from bot.grading import chat_reply
+    from bot.knowledge import routing, situations
 
+    text = (latest_message or {}).get("text") or ""
+    if not quiz_active(quiz) and not routing.IS_A_QUESTION.search(text) and is_task(text):
+        reply = chat_reply(text)
+        if reply["context"] is not None:
+            return reply
     found = evidence(latest_message)
     kind, what = decide(found)
     if kind == "topic":
