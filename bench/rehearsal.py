@@ -1,6 +1,7 @@
-"""Rehearsal reply evaluator: the dev split of bot/content/replies.yml, the first fresh set
-tests/dev/replies_round1.yml (its misses were read, so it is a dev set now) and the fresh evaluation
-set tests/eval/replies.yml (none is trained on; only the fresh set is never studied).
+"""Rehearsal reply evaluator: the dev split of bot/content/replies.yml, the hard-case dev set
+tests/dev/replies_dev3.yml and the fresh evaluation set tests/eval/replies.yml (none is trained on;
+only the fresh set is never studied). The real-world sets of rounds 1-3 were each a fresh set, then
+studied, and are training replies now (bot/content/replies.yml, "Everyday-register replies").
 
 For each set it prints
 - verdict rate: replies that got a verdict (one of the four labels) on the first reading; a
@@ -41,8 +42,6 @@ sys.path.insert(0, str(ROOT))
 from bot import reply_evaluator as ev  # noqa: E402
 
 EVAL_SET = ROOT / "tests" / "eval" / "replies.yml"
-ROUND1_DEV_SET = ROOT / "tests" / "dev" / "replies_round1.yml"
-ROUND2_DEV_SET = ROOT / "tests" / "dev" / "replies_round2.yml"
 HARD_DEV_SET = ROOT / "tests" / "dev" / "replies_dev3.yml"   # written as a dev set: two thirds hard cases
 
 
@@ -116,8 +115,6 @@ def main() -> int:
     ev.evaluate("warm-up", next(iter(ev.scenarios_by_id().values())))
     print(f"train: {len(ev.training_items())} replies (train split + each scenario's example reply)")
     report("dev split (studied while building)", measure(ev.replies("dev")), show_errors)
-    report_file(ROUND1_DEV_SET, "round-1 set tests/dev/replies_round1.yml (misses read: a dev set)", show_errors)
-    report_file(ROUND2_DEV_SET, "round-2 set tests/dev/replies_round2.yml (errors read: a dev set)", show_errors)
     report_file(HARD_DEV_SET, "hard-case dev set tests/dev/replies_dev3.yml (written to be studied)", show_errors)
     if "--dev-only" not in sys.argv:
         report_file(EVAL_SET, "fresh evaluation set tests/eval/replies.yml (never trained on or tuned against)",

@@ -34,9 +34,9 @@ LABELS = ("good", "boundary_broken", "cold_judgmental", "over_disclosing")
 MODEL_VERSION = 13  # bump when features change, so the cached model is retrained
 MODEL_DIR = VAR_DIR / "rehearsal"
 REGULARIZATION = 4.0     # LogisticRegression C, chosen on the dev split
-UNCLEAR_LOW, UNCLEAR_HIGH = 0.35, 0.65  # held-the-boundary probabilities that ask a follow-up
+UNCLEAR_LOW, UNCLEAR_HIGH = 0.45, 0.55  # held-the-boundary probabilities that ask a follow-up (cross-set, rounds 1-3)
 WARMTH_NEEDED = 0.6     # a "good" reply with no warm words needs the warmth classifier this sure (round-2 dev)
-DISAGREE = 0.5  # ...and when the label classifier is this sure of a label that reads it the other way
+DISAGREE = 0.7  # ...and when the label classifier is this sure of a label that reads it the other way
 # Labels that fit each reading of held the boundary (self-disclosure scenarios label a whole
 # story given on demand as over_disclosing, with the boundary not held).
 FITS_HELD = {True: ("good", "cold_judgmental", "over_disclosing"),
@@ -399,8 +399,8 @@ def evaluate(text: str, scenario: dict, held: bool = None) -> Evaluation:
     top = max(label_probabilities, key=label_probabilities.get)
     if held is None and reading is not None and top not in FITS_HELD[reading] and label_probabilities[top] >= DISAGREE:
         reading = None  # the label classifier reads it the other way: ask rather than guess
-    if held is None and reading is None and found.held_boundary(scenario.get("theme", "")) is False:
-        reading = False  # unsure by meaning, but it gives in after its last "no", or tells the whole story
+    if held is None and found.held_boundary(scenario.get("theme", "")) is False:
+        reading = False  # it gives in after its last "no", or tells the whole story: never praised
     points["held_boundary"] = reading
     if reading is None:
         return Evaluation("unclear", points, probabilities, label_probabilities)
