@@ -115,7 +115,7 @@ STORY_DETAILS = [
     "lose my job", "lost my job", "lose the house", "lost everything", "steal", "stole", "dui", "manic",
     "panic attack", "hear voice", "lithium", "depakote", "seroquel", "antipsychotic", "gain", "hiv",
     "sell my body", "beat up", "emergency room", "er", "liver", "nightmare", "year", "month", "twice",
-    "three time", "four time", "worst",
+    "three time", "four time", "worst", "shoot up", "narcan", "day run",
 ]
 TURN_BACK_WORDS = {"you", "your"}
 
@@ -160,7 +160,7 @@ def _find(tokens: list, phrase: tuple) -> list:
 _CONTRAST = {"but", "though", "although", "however", "instead"}
 
 
-def _negated(tokens: list, start: int, window: int = 4) -> bool:
+def _negated(tokens: list, start: int, window: int = 6) -> bool:
     for j in range(start - 1, max(-1, start - 1 - window), -1):
         if tokens[j] is None or tokens[j] in _CONTRAST:  # "can't spot you but I can drop $20"
             return False
@@ -175,10 +175,12 @@ def _hits(tokens: list, phrases, check_negation: bool = False) -> list:
     for text in phrases:
         phrase = _phrase(text)
         for pos in _find(tokens, phrase):
-            if check_negation and not (_NEGATIONS & set(phrase)):
+            if check_negation:
                 after = pos + len(phrase)
-                if _negated(tokens, pos) or (after < len(tokens) and tokens[after] in _NEGATIONS):
-                    continue  # "can't lend you", "I can not ..."
+                if _negated(tokens, pos):
+                    continue  # "can't lend you", "can't tell him MAT isn't real recovery"
+                if not (_NEGATIONS & set(phrase)) and after < len(tokens) and tokens[after] in _NEGATIONS:
+                    continue  # "I can not ..."
             found.append((pos, text))
     return sorted(found)
 
