@@ -114,7 +114,11 @@ def score(question: dict, messages: list) -> dict:
             (scenario is not None and scenario in question["scenarios"])
         correct = bool(cited) and not verdict and (labelled or cited_sections_hold_a_quote(cited, question["quotes"]))
         wrong_topic = bool(cited) and not correct
+    offered = [key for m in messages for b in m.get("buttons") or []
+               for key in re.findall(r'"topic": "([^"]+)"', b.get("payload") or "")]
+    did_you_mean = not cited and not verdict and "did you mean" in text.lower()
     return {"correct": correct, "wrong_topic": wrong_topic, "verdict": verdict, "honest": honest,
+            "did_you_mean": did_you_mean, "offered_right": did_you_mean and bool(set(offered) & set(question["topics"])),
             "cited": cited, "reply": text}
 
 
@@ -199,6 +203,9 @@ def report(results: list, name: str) -> None:
     print(f"answered with a task verdict:         {sum(r['verdict'] for r in results)}")
     unanswered = [r for r in in_docs if not r["cited"] and not r["verdict"]]
     print(f"answerable but not answered (not sure / did you mean): {len(unanswered)}")
+    print(f"  of which a 'did you mean' offering a right topic:  {sum(r['offered_right'] for r in in_docs)}")
+    print(f"out-of-document with no answer claimed (honest, or 'did you mean' saying it has no clear answer): "
+          f"{pct(sum(r['honest'] or r['did_you_mean'] for r in out_docs), len(out_docs))}")
 
 
 def show_misses(results: list, n: int) -> None:
