@@ -301,7 +301,8 @@ def evidence(latest_message: dict) -> dict:
     found = {"text": text, "chosen": requested_topic(message), "gibberish": is_gibberish(text)}
     if found["chosen"] or found["gibberish"]:
         return found
-    found["advice"] = situations.asks_for_advice(text)
+    from bot.knowledge.routing import IS_A_QUESTION
+    found["advice"] = situations.is_situation(text, bool(IS_A_QUESTION.search(text)))
     found["scenario"] = situations.closest(text) if found["advice"] else (None, 0.0)
     found["similarities"] = topics.similarities(text)
     found["selector"] = topics.selector_confidences(message)

@@ -80,9 +80,9 @@ def kind(text: str) -> str:
     from bot.knowledge import scope
 
     text = text or ""
-    if situations.asks_for_advice(text):
-        return "situation"
     asked = bool(IS_A_QUESTION.search(text))
+    if situations.is_situation(text, asked):
+        return "situation"
     if asked and scope.cues(text):
         return "question"
     if DESCRIBES_A_DUTY.search(text):

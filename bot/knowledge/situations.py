@@ -30,8 +30,19 @@ ASKS_FOR_ADVICE = re.compile(
 BM25_WEIGHT, BM25_HALF = 0.1, 8.0
 
 
+# A question this close to a scenario tells that scenario's situation ("the team wants our coach
+# to tell Andre he has to take his meds... is that ok to ask her?"): advice, not a bare verdict.
+# On the dev questions (rounds 4-6) the told situations scored 0.48-0.66, other questions at most 0.48.
+TELLS_A_SCENARIO = 0.48
+
+
 def asks_for_advice(text: str) -> bool:
     return bool(ASKS_FOR_ADVICE.search(text or ""))
+
+
+def is_situation(text: str, asked: bool) -> bool:
+    """Asks what to do, or is a question telling a practice scenario's situation."""
+    return asks_for_advice(text) or (asked and closest(text)[1] >= TELLS_A_SCENARIO)
 
 
 def _scenario_texts(sc: dict) -> list:
