@@ -66,7 +66,7 @@ DECLINE = [
     "off limits", "none of your business", "find your own", "do it yourself", "not your", "not a",
 ]
 GENERIC_GIVE_IN = ["just this once", "this one time", "don't tell anyone", "don't mention it", "our secret",
-                   "whatever you need"]
+                   "whatever you need", "keep it between us", "but fine", "i will do it this once"]
 ASSENT = ["yes", "yeah", "yep", "sure", "ok", "okay", "fine", "of course", "no problem", "no worries", "no biggie",
           "for sure", "bet",
           "absolutely", "why not", "i will", "i can", "i agree", "you be right", "it be true", "that be right"]
@@ -164,7 +164,7 @@ def _negated(tokens: list, start: int, window: int = 6) -> bool:
     for j in range(start - 1, max(-1, start - 1 - window), -1):
         if tokens[j] is None or tokens[j] in _CONTRAST:  # "can't spot you but I can drop $20"
             return False
-        if tokens[j] in _NEGATIONS:
+        if tokens[j] in _NEGATIONS and tokens[j + 1] != "else":  # "if nobody else can, I'll do it"
             return True
     return False
 
