@@ -86,7 +86,8 @@ def kind(text: str) -> str:
     if asked and scope.cues(text):
         return "question"
     if DESCRIBES_A_DUTY.search(text):
-        return "task"
+        from bot.grading.verdict import close_to_a_principle
+        return "task" if not asked or close_to_a_principle(text) else "question"
     if asked or ASKS_WHAT_IT_IS.search(text):
         return "question"
     # A statement: a duty as a job description lists it.

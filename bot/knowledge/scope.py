@@ -1,5 +1,6 @@
 """Questions the five documents can't settle: billing codes, money amounts, one state's rules,
-laws and legal duties, pay and HR policies. The documents touch some of these in general terms
+laws and legal duties, pay and HR policies, and the personal-boundary policies each agency sets
+(gifts, social media, personal phones and cars, caseload sizes). The documents touch some of these in general terms
 (Medicaid, a peer's salary, drug screening, the ADA), so a cue does not refuse by itself: it
 raises the bar a prepared topic must clear and keeps passages out (a passage near "H0038" or
 "Ohio's rate" would answer a different question). bot/knowledge/__init__.py decides.
@@ -61,6 +62,11 @@ CUES = {
                           r"hours\s+of\s+(continuing\s+education|ce|training)|"
                           r"expir\w*|exam\s+fee|cprs\s+exam|ic&rc|icrc|cadc|casac|transfer\w*\s+(my|a|the)\s+\w*\s*"
                           r"(credential|certification|license))\b", re.IGNORECASE),
+    # Personal-boundary policies every agency sets for itself; none of the five documents mentions them.
+    "agency_policy": re.compile(r"\b(gifts?|coffee\s+card|gift\s+card|facebook|instagram|snapchat|tiktok|social\s+media|"
+                                r"friend\s+requests?|personal\s+(cell|phone|number|car|vehicle)|"
+                                r"(my|their|his|her|own)\s+(cell\s+)?(car|vehicle|phone\s+number|cell\s+number)|"
+                                r"caseload\s+(size|of)|how\s+many\s+(clients|participants|people))\b", re.IGNORECASE),
 }
 
 
