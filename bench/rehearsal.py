@@ -43,6 +43,7 @@ from bot import reply_evaluator as ev  # noqa: E402
 
 EVAL_SET = ROOT / "tests" / "eval" / "replies.yml"
 HARD_DEV_SET = ROOT / "tests" / "dev" / "replies_dev3.yml"   # written as a dev set: two thirds hard cases
+ROUND6_DEV_SET = ROOT / "tests" / "dev" / "replies_round6.yml"   # a fresh set once; its errors were read
 
 
 def gold_points(item) -> dict:
@@ -116,6 +117,7 @@ def main() -> int:
     print(f"train: {len(ev.training_items())} replies (train split + each scenario's example reply)")
     report("dev split (studied while building)", measure(ev.replies("dev")), show_errors)
     report_file(HARD_DEV_SET, "hard-case dev set tests/dev/replies_dev3.yml (written to be studied)", show_errors)
+    report_file(ROUND6_DEV_SET, "round-6 set tests/dev/replies_round6.yml (errors read: a dev set)", show_errors)
     if "--dev-only" not in sys.argv:
         report_file(EVAL_SET, "fresh evaluation set tests/eval/replies.yml (never trained on or tuned against)",
                     "--eval-errors" in sys.argv)

@@ -66,7 +66,13 @@ DECLINE = [
     "off limits", "none of your business", "find your own", "do it yourself", "not your", "not a",
 ]
 GENERIC_GIVE_IN = ["just this once", "this one time", "don't tell anyone", "don't mention it", "our secret",
-                   "whatever you need", "keep it between us", "but fine", "i will do it this once"]
+                   "whatever you need", "keep it between us", "but fine", "i will do it this once", "unofficial",
+                   "unofficially", "an exception", "you be the boss", "my personal number"]
+# A "no" hedged as a rule and then taken back ("technically i'm not supposed to... but let's do it
+# unofficially"). In every labelled real-world reply (rounds 1-6, about 630) that says this, the
+# peer gave in; none of the good ones does.
+HEDGED_NO = re.compile(r"\b(not (really )?supposed to|normally i'?d|technically|against (the )?(rules|policy))\b"
+                       r".{0,80}?\bbut\b(?![^.]*\binstead\b)", re.IGNORECASE)
 ASSENT = ["yes", "yeah", "yep", "sure", "ok", "okay", "fine", "of course", "no problem", "no worries", "no biggie",
           "for sure", "bet",
           "absolutely", "why not", "i will", "i can", "i agree", "you be right", "it be true", "that be right"]
@@ -234,8 +240,11 @@ def signals(text: str, scenario: dict) -> Signals:
     last_tokens = set(_phrase(last)) if last else set()
     declined = _hits(tokens, DECLINE)
     assent = _hits(tokens, ASSENT, check_negation=True)
+    gave_in = _hits(tokens, gives_in, check_negation=True)
+    if HEDGED_NO.search(text):
+        gave_in.append((len(tokens), "hedged no"))   # the give-in comes after the "no"
     return Signals(
-        gave_in=_hits(tokens, gives_in, check_negation=True),
+        gave_in=gave_in,
         assent=assent,
         declined=declined,
         warm=_hits(tokens, WARM, check_negation=True),
