@@ -1,5 +1,5 @@
 """Role-fit grader figures (not a test): for the task bank's dev split, the grader's own dev set
-tests/grader_dev.yml, the earlier real-world sets tests/dev/duties_round1.yml, duties_round2.yml, duties_round3.yml and duties_round4.yml (their errors
+tests/grader_dev.yml, the earlier real-world sets tests/dev/duties_round1.yml, duties_round2.yml, duties_round3.yml, duties_round4.yml and duties_round5.yml (their errors
 were studied, so they are dev sets now) and the fresh real-world evaluation set tests/eval/duties.yml (totals only
 unless --eval-errors): accuracy, per-verdict recall, the count of out-of-role duties called in role,
 and latency (cold `python -m bot grade`, warm per task).
@@ -34,6 +34,7 @@ ROUND1_DEV_FILE = ROOT / "tests" / "dev" / "duties_round1.yml"   # real-world, s
 ROUND2_DEV_FILE = ROOT / "tests" / "dev" / "duties_round2.yml"   # likewise
 ROUND3_DEV_FILE = ROOT / "tests" / "dev" / "duties_round3.yml"   # likewise
 ROUND4_DEV_FILE = ROOT / "tests" / "dev" / "duties_round4.yml"   # likewise
+ROUND5_DEV_FILE = ROOT / "tests" / "dev" / "duties_round5.yml"   # likewise
 
 
 def load_eval(path=EVAL_FILE):
@@ -170,7 +171,8 @@ def main():
         ("real-world round-1 set", ROUND1_DEV_FILE, "errors studied: a dev set"),
         ("real-world round-2 set", ROUND2_DEV_FILE, "errors studied: a dev set"),
         ("real-world round-3 set", ROUND3_DEV_FILE, "errors studied: a dev set"),
-        ("real-world round-4 set", ROUND4_DEV_FILE, "errors studied: a dev set"))]
+        ("real-world round-4 set", ROUND4_DEV_FILE, "errors studied: a dev set"),
+        ("real-world round-5 set", ROUND5_DEV_FILE, "errors studied: a dev set"))]
     scored = []
     for title, pairs in dev_sets:
         rows = run(pairs, grading_verdict.grade)

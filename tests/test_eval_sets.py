@@ -40,7 +40,7 @@ def _learned_from() -> set:
 
 SETS = [("tests/eval/duties.yml", "duties"), ("tests/dev/duties_round1.yml", "duties"),
         ("tests/dev/duties_round2.yml", "duties"), ("tests/dev/duties_round3.yml", "duties"),
-        ("tests/dev/duties_round4.yml", "duties"),
+        ("tests/dev/duties_round4.yml", "duties"), ("tests/dev/duties_round5.yml", "duties"),
         ("tests/eval/questions.yml", "questions"), ("tests/dev/questions_round3.yml", "questions"),
         ("tests/dev/questions_round4.yml", "questions"), ("tests/dev/questions_round5.yml", "questions"),
         ("tests/dev/questions_round6.yml", "questions"), ("tests/dev/questions_round7.yml", "questions"),
