@@ -46,7 +46,8 @@ def rules() -> tuple:
 
 
 def normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", (text or "").lower().replace("\u2019", "'").replace("\u2018", "'")).strip(" .!?")
+    text = re.sub(r"\s+", " ", (text or "").lower().replace("\u2019", "'").replace("\u2018", "'")).strip(" .!?")
+    return re.sub(r"\b(mr|ms|mrs|dr)\.", r"\1", text)   # "Ms. R" is no sentence end for the patterns
 
 
 def check(text: str) -> Guard:

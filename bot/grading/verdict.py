@@ -84,23 +84,17 @@ def grade(text: str, model=None) -> Verdict:
     return decide(task_text, framing, scores, safety_guard.check(core))
 
 
-# A duty asked about as a question ("can a peer ...?") is graded only when the documents' wording
-# names it (the guard) or a principle's examples are this close; otherwise it is answered as a
-# question. On the dev questions, verdicts below this were mostly about what the documents never
-# discuss ("work with eating disorder clients", "give a client a ride in their car").
-QUESTION_NEEDS_PRINCIPLE = 0.45
+# A duty asked about as a question ("can a peer ...?") is graded only when the documents' own
+# wording names it (the guard); otherwise it is answered as a question. On the dev questions
+# (rounds 6-8) the meaning model's verdicts to questions were often about what the documents never
+# discuss ("work with eating disorder clients", "tell their supervisor if they start using again").
 
 
-def close_to_a_principle(text: str) -> bool:
-    from bot.grading import model as grading_model
-
+def documents_name_the_duty(text: str) -> bool:
     task_text = clean(text)
     core = parse_framing(task_text).core or task_text
     found = safety_guard.check(core)
-    if found.trigger or found.peer_work or found.depends:
-        return True
-    scores = grading_model.load().score(grading_model.embed_task(task_text))
-    return max(scores.similarity.values()) >= QUESTION_NEEDS_PRINCIPLE
+    return bool(found.trigger or found.peer_work or found.depends)
 
 
 def best_by_side(scores) -> dict:

@@ -30,6 +30,8 @@ DESCRIBES_A_DUTY = re.compile(
     r"|\bis it (ok|okay|alright|appropriate|allowed|fine|in role|out of role)\b"
     r"|\b(in|out of) role\b",
     re.IGNORECASE)
+# "Is X in role for a peer?" asks for the grader's verdict whatever X is.
+ASKS_FOR_A_VERDICT = re.compile(r"\b(in|out of) role\b|\bpeer'?s? (role|job)\b", re.IGNORECASE)
 IS_A_QUESTION = re.compile(
     r"\?\s*$|^\s*(what|whats|who|whom|whose|why|how|when|where|which|is|are|am|do|does|did|can|could|"
     r"should|would|will|may|might|must|has|have|any|tell me|explain|define|describe|i keep hearing|"
@@ -86,8 +88,8 @@ def kind(text: str) -> str:
     if asked and scope.cues(text):
         return "question"
     if DESCRIBES_A_DUTY.search(text):
-        from bot.grading.verdict import close_to_a_principle
-        return "task" if not asked or close_to_a_principle(text) else "question"
+        from bot.grading.verdict import documents_name_the_duty
+        return "task" if not asked or ASKS_FOR_A_VERDICT.search(text) or documents_name_the_duty(text) else "question"
     if asked or ASKS_WHAT_IT_IS.search(text):
         return "question"
     # A statement: a duty as a job description lists it.
