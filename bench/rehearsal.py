@@ -17,18 +17,15 @@ For each set it prints
 - time per reply.
 Run: .venv/bin/python bench/rehearsal.py [--errors] [--dev-only] [--eval-errors]
 
-Measured 2026-11-30 (issue 16) on the fresh sets, each against the assistant as it was at the start
-of session 3 (8ae7b01) and at its end:
-                      round-3 fresh set (105, final)   round-2 set (110; dev after its final figures)
-                      start     end                    start     end of its use as the fresh set
-  verdict rate        91.4 %    94.3 %                 90.9 %    89.1 %
-  agreement           84.8 %    88.6 % (93.9 % of verdicts)   78.2 %    80.9 %
-  praised breaking    1         1                      4         3
-  held_boundary       88.6 %    90.5 %
-  warm                92.4 %    92.4 %
-  named_value         82.9 %    85.7 %
-  offered_alternative 84.8 %    84.8 %
-  disclosure_ok       90.0 %    85.0 %   (the 20 replies of the self-disclosure scenarios)
+Measured 2026-11-30 (issue 16), each fresh set scored once against the assistant at the start of
+session 4 (4eef105) and at that moment, then its errors read (rounds 4-6 became dev or training):
+                      round 7 (final)   round 6           round 5           round 4
+                      start    end      start    then     start    then     start    then
+  verdict rate        93.3 %   97.1 %   92.4 %   100 %    90.5 %   98.1 %   96.2 %   100 %
+  agreement           84.8 %   90.5 %   85.7 %   89.5 %   81.9 %   88.6 %   84.8 %   88.6 %
+  praised breaking    3        0        2        4        3        1        3        3
+Round 7 per rubric point at the end: held_boundary 92.4 %, warm 88.6 %, named_value 87.6 %,
+offered_alternative 92.4 %, disclosure_ok 93.8 % (of the 16 replies that disclose).
 """
 import sys
 import time
