@@ -34,7 +34,7 @@ DEV_SETS = [ROOT / "tests" / "nlu" / "dev_questions.yml", ROOT / "tests" / "nlu"
             ROOT / "tests" / "dev" / "questions_round3.yml",   # real questions whose misses were read
             ROOT / "tests" / "dev" / "questions_round4.yml", ROOT / "tests" / "dev" / "questions_round5.yml",
             ROOT / "tests" / "dev" / "questions_round6.yml", ROOT / "tests" / "dev" / "questions_round7.yml",
-            ROOT / "tests" / "dev" / "questions_round8.yml"]
+            ROOT / "tests" / "dev" / "questions_round8.yml", ROOT / "tests" / "dev" / "questions_round9.yml"]
 REGRESSION = ROOT / "tests" / "nlu" / "regression.yml"
 
 

@@ -44,7 +44,7 @@ SETS = [("tests/eval/duties.yml", "duties"), ("tests/dev/duties_round1.yml", "du
         ("tests/eval/questions.yml", "questions"), ("tests/dev/questions_round3.yml", "questions"),
         ("tests/dev/questions_round4.yml", "questions"), ("tests/dev/questions_round5.yml", "questions"),
         ("tests/dev/questions_round6.yml", "questions"), ("tests/dev/questions_round7.yml", "questions"),
-        ("tests/dev/questions_round8.yml", "questions"),
+        ("tests/dev/questions_round8.yml", "questions"), ("tests/dev/questions_round9.yml", "questions"),
         ("tests/eval/replies.yml", "replies"), ("tests/dev/replies_round6.yml", "replies"),
         ("tests/dev/replies_dev3.yml", "replies")]
 

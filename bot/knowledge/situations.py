@@ -34,6 +34,10 @@ BM25_WEIGHT, BM25_HALF = 0.1, 8.0
 # to tell Andre he has to take his meds... is that ok to ask her?"): advice, not a bare verdict.
 # On the dev questions (rounds 4-6) the told situations scored 0.48-0.66, other questions at most 0.48.
 TELLS_A_SCENARIO = 0.48
+# ... and a question about what a peer may do ("a client asked our coach to be her AA sponsor - can
+# she say yes?"): on the dev questions (rounds 4-9) the told situations scored 0.41-0.47, the
+# other such questions at most 0.36.
+DUTY_TELLS_A_SCENARIO = 0.40
 
 
 def asks_for_advice(text: str) -> bool:
@@ -42,7 +46,14 @@ def asks_for_advice(text: str) -> bool:
 
 def is_situation(text: str, asked: bool) -> bool:
     """Asks what to do, or is a question telling a practice scenario's situation."""
-    return asks_for_advice(text) or (asked and closest(text)[1] >= TELLS_A_SCENARIO)
+    from bot.knowledge.routing import DESCRIBES_A_DUTY
+
+    if asks_for_advice(text):
+        return True
+    if not asked:
+        return False
+    bar = DUTY_TELLS_A_SCENARIO if DESCRIBES_A_DUTY.search(text or "") else TELLS_A_SCENARIO
+    return closest(text)[1] >= bar
 
 
 def _scenario_texts(sc: dict) -> list:
