@@ -1,6 +1,6 @@
 """Role-fit grader figures (not a test): for the task bank's dev split, the grader's own dev set
-tests/grader_dev.yml, the earlier real-world sets tests/dev/duties_round1.yml, duties_round2.yml, duties_round3.yml, duties_round4.yml and duties_round5.yml (their errors
-were studied, so they are dev sets now) and the fresh real-world evaluation set tests/eval/duties.yml (totals only
+tests/grader_dev.yml, the earlier real-world sets tests/dev/duties_round*.yml (their errors were
+studied, so they are dev sets now) and the fresh real-world evaluation set tests/eval/duties.yml (totals only
 unless --eval-errors): accuracy, per-verdict recall, the count of out-of-role duties called in role,
 and latency (cold `python -m bot grade`, warm per task).
 
@@ -30,11 +30,7 @@ from bot.tasks import VERDICTS, load_tasks  # noqa: E402
 
 EVAL_FILE = ROOT / "tests" / "eval" / "duties.yml"
 GRADER_DEV_FILE = ROOT / "tests" / "grader_dev.yml"    # the grader's own dev set (tuned on)
-ROUND1_DEV_FILE = ROOT / "tests" / "dev" / "duties_round1.yml"   # real-world, studied: a dev set now
-ROUND2_DEV_FILE = ROOT / "tests" / "dev" / "duties_round2.yml"   # likewise
-ROUND3_DEV_FILE = ROOT / "tests" / "dev" / "duties_round3.yml"   # likewise
-ROUND4_DEV_FILE = ROOT / "tests" / "dev" / "duties_round4.yml"   # likewise
-ROUND5_DEV_FILE = ROOT / "tests" / "dev" / "duties_round5.yml"   # likewise
+REAL_WORLD_DEV_FILES = sorted((ROOT / "tests" / "dev").glob("duties_round*.yml"))   # fresh once, then studied
 
 
 def load_eval(path=EVAL_FILE):
@@ -166,13 +162,10 @@ def main():
     grading_verdict.grade("Observe urine screens")
     print(f"model ready in {time.perf_counter() - start:.2f}s (cache: {grading_model.cache_path()})")
     dev_sets = [("dev split (tasks.yml split: dev; tuned on)", [(t.text, t.verdict) for t in load_tasks("dev")])]
-    dev_sets += [(f"{title} ({path.relative_to(ROOT)}; {how})", load_eval(path)) for title, path, how in (
-        ("grader dev set", GRADER_DEV_FILE, "tuned on"),
-        ("real-world round-1 set", ROUND1_DEV_FILE, "errors studied: a dev set"),
-        ("real-world round-2 set", ROUND2_DEV_FILE, "errors studied: a dev set"),
-        ("real-world round-3 set", ROUND3_DEV_FILE, "errors studied: a dev set"),
-        ("real-world round-4 set", ROUND4_DEV_FILE, "errors studied: a dev set"),
-        ("real-world round-5 set", ROUND5_DEV_FILE, "errors studied: a dev set"))]
+    dev_sets.append((f"grader dev set ({GRADER_DEV_FILE.relative_to(ROOT)}; tuned on)", load_eval(GRADER_DEV_FILE)))
+    dev_sets += [(f"real-world {path.stem.split('_')[-1].replace('round', 'round-')} set "
+                  f"({path.relative_to(ROOT)}; errors studied: a dev set)", load_eval(path))
+                 for path in REAL_WORLD_DEV_FILES]
     scored = []
     for title, pairs in dev_sets:
         rows = run(pairs, grading_verdict.grade)

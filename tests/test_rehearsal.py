@@ -69,8 +69,9 @@ def test_replies_are_labeled_split_and_about_known_scenarios():
     assert len(set(texts)) == len(texts)
 
 
-@pytest.mark.parametrize("path", ["tests/eval/replies.yml", "tests/dev/replies_dev3.yml",
-                                  "tests/dev/replies_round6.yml"])
+@pytest.mark.parametrize("path", sorted(str(p.relative_to(CONTENT_DIR.parent.parent))
+                                         for folder in ("eval", "dev")
+                                         for p in (CONTENT_DIR.parent.parent / "tests" / folder).glob("replies*.yml")))
 def test_the_real_world_reply_sets_are_never_trained_on(path):
     eval_path = CONTENT_DIR.parent.parent / path
     if not eval_path.exists():

@@ -84,13 +84,11 @@ def grade(text: str, model=None) -> Verdict:
     return decide(task_text, framing, scores, safety_guard.check(core))
 
 
-# A duty asked about as a question ("can a peer ...?") is graded only when the documents' own
-# wording names it (the guard); otherwise it is answered as a question. On the dev questions
-# (rounds 6-8) the meaning model's verdicts to questions were often about what the documents never
-# discuss ("work with eating disorder clients", "tell their supervisor if they start using again").
-
-
 def documents_name_the_duty(text: str) -> bool:
+    """Whether the documents' own wording (the guard) names the duty. A duty asked about as a
+    question ("can a peer ...?") is graded only then; on the dev questions (rounds 6-8) the meaning
+    model's verdicts to other questions were often about what the documents never discuss ("work
+    with eating disorder clients", "tell their supervisor if they start using again")."""
     task_text = clean(text)
     core = parse_framing(task_text).core or task_text
     found = safety_guard.check(core)

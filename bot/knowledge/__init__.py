@@ -294,15 +294,14 @@ def evidence(latest_message: dict) -> dict:
     """Everything the choice of reply rests on, computed once: the text, the topic ranking
     (similarity and selector confidence), the best passage, the closest scenario, and signs
     the documents can't answer it (rare words, out-of-document subjects)."""
-    from bot.knowledge import passages, scope, situations, topics
+    from bot.knowledge import passages, routing, scope, situations, topics
 
     message = latest_message or {}
     text = (message.get("text") or "").strip()
     found = {"text": text, "chosen": requested_topic(message), "gibberish": is_gibberish(text)}
     if found["chosen"] or found["gibberish"]:
         return found
-    from bot.knowledge.routing import IS_A_QUESTION
-    found["advice"] = situations.is_situation(text, bool(IS_A_QUESTION.search(text)))
+    found["advice"] = routing.is_situation(text)
     found["scenario"] = situations.closest(text) if found["advice"] else (None, 0.0)
     found["similarities"] = topics.similarities(text)
     found["selector"] = topics.selector_confidences(message)

@@ -1,9 +1,9 @@
 """Questions the five documents can't settle: billing codes, money amounts, one state's rules,
 laws and legal duties, pay and HR policies, and the personal-boundary policies each agency sets
-(gifts, social media, personal phones and cars, caseload sizes). The documents touch some of these in general terms
-(Medicaid, a peer's salary, drug screening, the ADA), so a cue does not refuse by itself: it
-raises the bar a prepared topic must clear and keeps passages out (a passage near "H0038" or
-"Ohio's rate" would answer a different question). bot/knowledge/__init__.py decides.
+(gifts, social media, personal phones and cars, caseload sizes). The documents touch some of these
+in general terms (Medicaid, a peer's salary, drug screening, the ADA), so a cue does not refuse by
+itself: it raises the bar a prepared topic must clear and keeps passages out (a passage near
+"H0038" or "Ohio's rate" would answer a different question). bot/knowledge/__init__.py decides.
 """
 import re
 
@@ -40,8 +40,8 @@ CUES = {
                         r"|\b(my|our|your|this|each|the)\s+state('s)?\s+(require|rule|law|regulation|board)"
                         r"|\bstate\s+(law|laws|rules|regulations|requirements?|board)\b"
                         r"|\b(county|city)\s+(rule|policy|law|ordinance)|\bin\s+our\s+county\b"
-                       r"|\b(another|other|different)\s+state('s|s)?\b"
-                       r"|\b(documentation|billing)\s+requirements?\b|\brequirements?\s+for\s+(documentation|billing)\b",
+                        r"|\b(another|other|different)\s+state('s|s)?\b"
+                        r"|\b(documentation|billing)\s+requirements?\b|\brequirements?\s+for\s+(documentation|billing)\b",
                         re.IGNORECASE),
     "law": re.compile(r"\b(hipaa|42\s*cfr|ferpa|osha|mandated?\s+report\w*|mandatory\s+report\w*|"
                       r"legally|by\s+law|liab\w+|malpractice|subpoena\w*|lawsuit|sue|sued|statute|"

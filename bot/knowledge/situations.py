@@ -30,30 +30,8 @@ ASKS_FOR_ADVICE = re.compile(
 BM25_WEIGHT, BM25_HALF = 0.1, 8.0
 
 
-# A question this close to a scenario tells that scenario's situation ("the team wants our coach
-# to tell Andre he has to take his meds... is that ok to ask her?"): advice, not a bare verdict.
-# On the dev questions (rounds 4-6) the told situations scored 0.48-0.66, other questions at most 0.48.
-TELLS_A_SCENARIO = 0.48
-# ... and a question about what a peer may do ("a client asked our coach to be her AA sponsor - can
-# she say yes?"): on the dev questions (rounds 4-9) the told situations scored 0.41-0.47, the
-# other such questions at most 0.36.
-DUTY_TELLS_A_SCENARIO = 0.40
-
-
 def asks_for_advice(text: str) -> bool:
     return bool(ASKS_FOR_ADVICE.search(text or ""))
-
-
-def is_situation(text: str, asked: bool) -> bool:
-    """Asks what to do, or is a question telling a practice scenario's situation."""
-    from bot.knowledge.routing import DESCRIBES_A_DUTY
-
-    if asks_for_advice(text):
-        return True
-    if not asked:
-        return False
-    bar = DUTY_TELLS_A_SCENARIO if DESCRIBES_A_DUTY.search(text or "") else TELLS_A_SCENARIO
-    return closest(text)[1] >= bar
 
 
 def _scenario_texts(sc: dict) -> list:
@@ -78,10 +56,12 @@ def index():
     return scenarios, matrix.reshape(len(scenarios), views, -1), BM25Okapi([_scenario_words(sc) for sc in scenarios])
 
 
+@lru_cache(maxsize=256)
 def closest(text: str):
     """(scenario, score): the mean similarity of the situation (its "what should I do?"
     removed) to the scenario's views, plus a little BM25 for shared words. Measured on the
-    dev situations, the mean of views ranks better than any single view or the max."""
+    dev situations, the mean of views ranks better than any single view or the max. Cached:
+    routing and the answer both ask for the same message."""
     from bot.knowledge.passages import tokens
 
     scenarios, views, bm25 = index()
