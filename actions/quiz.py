@@ -6,6 +6,7 @@ where the conversation was when the tracker store is SQL.
 import abc
 import logging
 import random
+import threading
 
 from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -21,6 +22,17 @@ def _tasks():
     from bot.tasks import load_tasks
 
     return load_tasks()
+
+
+def _warm_up():
+    try:
+        quiz.warm_up(_tasks())
+    except Exception:   # feedback then grades each task on first use, as before
+        logger.exception("could not prepare the quiz feedback")
+
+
+# Like the question indexes (actions/faq.py): ready a few seconds after the server starts.
+threading.Thread(target=_warm_up, name="quiz-warm-up", daemon=True).start()
 
 
 def _bank():
