@@ -30,6 +30,14 @@ def _state_events(step) -> list:
     return events
 
 
+def _asking(step) -> dict:
+    """The form's next question (what the other person says now), kept in the slot the
+    response utter_ask_rehearsal_reply shows: Rasa renders it itself, one action-server
+    call fewer per rehearsal message. prompt() also records that the line was asked."""
+    asked = rehearsal.prompt(step.state)
+    return {"rehearsal": asked.state, "rehearsal_prompt": asked.messages[0]["text"]}
+
+
 class ActionStartRehearsal(Action):
     def name(self):
         return "action_start_rehearsal"
@@ -37,29 +45,13 @@ class ActionStartRehearsal(Action):
     async def run(self, dispatcher, tracker, domain):
         try:
             step = rehearsal.start(tracker.latest_message.get("text") or "", tracker.get_slot("rehearsal"))
+            slots = _asking(step)
         except Exception:  # never let a content problem crash the conversation
             logger.exception("could not start a rehearsal")
             dispatcher.utter_message(text=SORRY)
             return []
         _send(dispatcher, step)
-        return _state_events(step) + [SlotSet("rehearsal_reply", None)]
-
-
-class ActionAskRehearsalReply(Action):
-    """The form's question: what the other person says now."""
-
-    def name(self):
-        return "action_ask_rehearsal_reply"
-
-    async def run(self, dispatcher, tracker, domain):
-        try:
-            step = rehearsal.prompt(tracker.get_slot("rehearsal"))
-        except Exception:
-            logger.exception("could not prompt the rehearsal")
-            dispatcher.utter_message(text=SORRY)
-            return []
-        _send(dispatcher, step)
-        return _state_events(step)
+        return [SlotSet(name, value) for name, value in slots.items()] + [SlotSet("rehearsal_reply", None)]
 
 
 class ValidateRehearsalForm(FormValidationAction):
@@ -77,6 +69,8 @@ class ValidateRehearsalForm(FormValidationAction):
             return {"rehearsal_reply": value, "rehearsal": None}
         _send(dispatcher, step)
         slots = {"rehearsal_reply": value if step.done else None, "rehearsal": step.state}
+        if not step.done:
+            slots.update(_asking(step))
         if step.context:
             slots["context"] = step.context
         return slots

@@ -1,12 +1,12 @@
 """Rehearsal actions with rasa_sdk trackers (no running server, no trained model)."""
 import asyncio
 import json
+from pathlib import Path
 
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.rehearsal import (ActionAskRehearsalReply, ActionRehearsalHint, ActionShowGoodAnswer,
-                               ActionStartRehearsal, ValidateRehearsalForm)
+from actions.rehearsal import ActionRehearsalHint, ActionShowGoodAnswer, ActionStartRehearsal, ValidateRehearsalForm
 from bot import rehearsal
 from tests.conftest import make_tracker, run_action
 
@@ -25,12 +25,6 @@ def _slots(events):
 def _started(text="practice a money scenario"):
     events, messages = run_action(ActionStartRehearsal(), make_tracker(text, "start_rehearsal"))
     return _slots(events)["rehearsal"], events, messages
-
-
-def _asked(state):
-    events, messages = run_action(ActionAskRehearsalReply(), make_tracker(
-        "", "", slots={"rehearsal": state}, active_loop=LOOP))
-    return _slots(events)["rehearsal"], messages
 
 
 def _validate(state, text, intent="nlu_fallback", confidence=0.4):
@@ -52,24 +46,30 @@ def test_start_picks_a_money_scenario_and_resets_the_reply():
     json.dumps(state)
 
 
-def test_ask_shows_the_opening_line_with_control_buttons():
-    state, _, _ = _started()
-    state, messages = _asked(state)
-    assert rehearsal.scenario("money_phone_bill")["opening"] in messages[0]["text"]
-    assert [b["payload"] for b in messages[0]["buttons"]] == ["hint", "show me a good answer", "skip", "stop"]
+def test_start_sets_the_forms_question_to_the_opening_line():
+    state, events, _ = _started()
+    assert rehearsal.scenario("money_phone_bill")["opening"] in _slots(events)["rehearsal_prompt"]
     assert state["asked"] == 0
+
+
+def test_the_forms_question_shows_the_prompt_slot_with_the_control_buttons():
+    import yaml
+
+    domain = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text())
+    ask = domain["responses"]["utter_ask_rehearsal_reply"]
+    assert ask == [{"text": "{rehearsal_prompt}", "buttons": rehearsal.CONTROL_BUTTONS}]
+    assert "action_ask_rehearsal_reply" not in domain["actions"]   # Rasa would call it instead
 
 
 def test_done_when_bad_reply_gets_coaching_then_good_reply_gets_credit():
     state, _, _ = _started()
-    state, _ = _asked(state)
     slots, messages = _validate(state, BAD)
     assert slots["rehearsal_reply"] is None  # the form asks again: the escalation
     assert "Gives resources and money to the person".lower() in messages[0]["text"].lower()
     assert "Source: ACMHA" in messages[0]["text"]
     assert slots["context"]["example"] == rehearsal.scenario("money_phone_bill")["good_reply"]
-    state, messages = _asked(slots["rehearsal"])
-    assert "pushes back" in messages[0]["text"]
+    state = slots["rehearsal"]
+    assert "pushes back" in slots["rehearsal_prompt"] and state["asked"] == 1
     slots, messages = _validate(state, GOOD, intent="quiz_answer", confidence=0.7)
     assert slots["rehearsal_reply"] == GOOD  # filled: the form completes
     assert slots["rehearsal"]["active"] is False
@@ -93,7 +93,6 @@ def test_validate_with_a_lost_state_finishes_politely():
 
 def test_control_words_typed_in_the_form_are_obeyed_whatever_the_intent():
     state, _, _ = _started()
-    state, _ = _asked(state)
     slots, messages = _validate(state, "hint", intent="nlu_fallback")
     assert slots["rehearsal_reply"] is None and messages[0]["text"].startswith("Hint:")
     assert slots["rehearsal"]["hints"] == 1
@@ -110,13 +109,12 @@ def test_control_words_typed_in_the_form_are_obeyed_whatever_the_intent():
 
 def test_a_reply_with_stop_or_hint_inside_is_coached_even_when_the_nlu_reads_a_command():
     state, _, _ = _started()
-    state, _ = _asked(state)
     reply = "please stop worrying, i can't lend cash, it's not what peers do, but let's call the phone company together"
     slots, messages = _validate(state, reply, intent="stop", confidence=0.95)
     assert slots["rehearsal_reply"] is None and slots["rehearsal"]["active"]  # the escalation comes next
     assert slots["rehearsal"]["turn"] == 1 and "Checklist:" in messages[0]["text"]
     assert "Rehearsal stopped" not in messages[0]["text"]
-    state, _ = _asked(slots["rehearsal"])
+    state = slots["rehearsal"]
     reply = "want a hint? i still can't lend it, but the community action agency helps with bills, let's go together"
     slots, messages = _validate(state, reply, intent="hint", confidence=0.95)
     assert slots["rehearsal_reply"] == reply and "Debrief" in messages[-1]["text"]
@@ -135,7 +133,7 @@ def test_hint_and_good_answer_outside_a_rehearsal():
 
 
 def test_controls_out_of_turn_explain_and_never_raise():
-    for action in (ActionRehearsalHint(), ActionShowGoodAnswer(), ActionAskRehearsalReply()):
+    for action in (ActionRehearsalHint(), ActionShowGoodAnswer()):
         for slots in ({}, {"rehearsal": "not a dict"}, {"rehearsal": {"scenario": "deleted", "active": True}}):
             events, messages = run_action(action, make_tracker("hint", "hint", slots=slots))
             assert messages and messages[0]["text"]
@@ -152,7 +150,7 @@ def test_every_action_class_in_the_module_has_a_name():
     classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
                if issubclass(c, Action) and c.__module__ == module.__name__]
     assert {c().name() for c in classes} == {
-        "action_start_rehearsal", "action_ask_rehearsal_reply", "validate_rehearsal_form",
+        "action_start_rehearsal", "validate_rehearsal_form",
         "action_rehearsal_hint", "action_show_good_answer"}
 
 
