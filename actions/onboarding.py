@@ -281,6 +281,8 @@ class ActionOnboardingAnswer(Action):
             from actions.quiz import ActionQuizAnswer
 
             return await ActionQuizAnswer().run(dispatcher, tracker, domain)
+        if engine.means_go_on(_text(tracker)):   # "continue" the NLU was unsure of
+            return await ActionOnboardingNext().run(dispatcher, tracker, domain)
         if intent == "onboarding_answer":
             dispatcher.utter_message(text="There's no onboarding question waiting for an answer right now.",
                                      buttons=[engine.CONTINUE])

@@ -443,6 +443,9 @@ def test_third_person_situation_gets_advice_not_a_verdict():
     ("should peers be the ones who tell residents they broke curfew?", "question"),
     ("escorts participants when necessary and ensures their safety", "task"),
     ("is it ok for our peer to give a client bus money?", "task"),
+    ("continue", "question"),   # a word typed where the chat expected another (found in a real chat)
+    ("ok", "question"),
+    ("drive clients", "task"),
 ])
 def test_only_a_described_duty_is_a_task(text, kind):
     assert routing.kind(text) == kind

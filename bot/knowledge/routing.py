@@ -110,6 +110,8 @@ def kind(text: str) -> str:
         return "task" if not asked or ASKS_FOR_A_VERDICT.search(text) or documents_name_the_duty(text) else "question"
     if asked or ASKS_WHAT_IT_IS.search(text):
         return "question"
+    if len(re.findall(r"[a-z]+", text.lower())) < 2:
+        return "question"   # "continue", "ok", "advocacy": a word, not a described duty
     # A statement: a duty as a job description lists it.
     return "task" if task_probability(text) >= 0.5 else "question"
 
