@@ -360,9 +360,9 @@ def main(argv=None):
             capacity[label] = 0
             for k, size in enumerate(sizes):
                 args.trainees = size
-                run_ok, p95 = asyncio.run(run_mode(label, targets, args, store, run_tag + 100 * n + k))
+                run_ok, p95_ms = asyncio.run(run_mode(label, targets, args, store, run_tag + 100 * n + k))
                 ok &= run_ok
-                if p95 >= 1.0 or not run_ok:
+                if p95_ms >= 1000 or not run_ok:
                     break
                 capacity[label] = size
         if args.capacity:
