@@ -15,7 +15,7 @@ help:
 setup:
 	@bash scripts/setup.sh
 
-# Rasa fingerprints data, config and domain and skips training when nothing changed.
+# scripts/train.sh keeps the newest model when nothing it is trained from changed.
 train: setup
 	@bash scripts/train.sh
 
