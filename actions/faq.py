@@ -1,24 +1,14 @@
 """Questions about peers and their follow-ups: thin adapters over bot.knowledge."""
 import logging
-import threading
 
 from rasa_sdk import Action
 from rasa_sdk.events import SlotSet
 
+from actions import prepare_in_background
 from bot import knowledge
 
 logger = logging.getLogger(__name__)
-
-
-def _warm_up():
-    try:
-        knowledge.warm_up()
-    except Exception:   # the first question will try again and report it
-        logger.exception("could not prepare the question indexes")
-
-
-# The action server starts answering at once; the indexes are ready a few seconds later.
-threading.Thread(target=_warm_up, name="knowledge-warm-up", daemon=True).start()
+prepare_in_background("the question indexes", knowledge.warm_up)
 
 
 FAILED = ("Sorry, I couldn't look that up just now. Please try again in a moment, or ask "

@@ -6,12 +6,11 @@ where the conversation was when the tracker store is SQL.
 import abc
 import logging
 import random
-import threading
 
 from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import ActiveLoop, SlotSet
 
-from actions import send_turn
+from actions import prepare_in_background, send_turn
 from bot import quiz
 
 logger = logging.getLogger(__name__)
@@ -24,15 +23,7 @@ def _tasks():
     return load_tasks()
 
 
-def _warm_up():
-    try:
-        quiz.warm_up(_tasks())
-    except Exception:   # feedback then grades each task on first use, as before
-        logger.exception("could not prepare the quiz feedback")
-
-
-# Like the question indexes (actions/faq.py): ready a few seconds after the server starts.
-threading.Thread(target=_warm_up, name="quiz-warm-up", daemon=True).start()
+prepare_in_background("the quiz feedback", lambda: quiz.warm_up(_tasks()))
 
 
 def _bank():
