@@ -202,6 +202,29 @@ def test_task_lines_skip_headings_bullets_and_blank_lines():
                                   "Leads support groups"]
 
 
+def test_task_lines_of_a_whole_posting_keep_only_its_duties():
+    pasted = ["Peer Recovery Specialist - Full Time",
+              "About the role: Join our outpatient team supporting adults in recovery.",
+              "Responsibilities:",
+              "\u2022 Facilitate weekly peer-led recovery support groups",
+              "\u2022 Teach participants how to budget and",
+              "  pay their own bills",
+              "QUALIFICATIONS",
+              "- High school diploma or GED",
+              "- Two years in recovery",
+              "Duties: Accompany participants to court dates",
+              "Qualifications: state peer certification within 6 months; 2 years in recovery."]
+    assert task_lines(pasted) == ["Facilitate weekly peer-led recovery support groups",
+                                  "Teach participants how to budget and pay their own bills",
+                                  "Accompany participants to court dates"]
+
+
+def test_task_lines_keep_unbulleted_duties_of_a_plain_list():
+    pasted = ["Provide peer support to adults in recovery.", "Facilitate weekly support groups",
+              "Coordinate Care With The Case Manager"]
+    assert task_lines(pasted) == pasted
+
+
 def test_summary_counts_duties_and_names_out_of_role_groups():
     verdicts = [grade(t) for t in ("Accompany participants to medical appointments",
                                    "Facilitate a weekly peer support group",

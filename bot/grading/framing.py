@@ -27,24 +27,69 @@ def clean(text: str) -> str:
     return text[:MAX_CHARS]
 
 
+# A posting's sections that hold no duties ("Qualifications: High school diploma ...", "About
+# the role: ...", or the lines under a "REQUIREMENTS" heading) and the lead-ins of those that do
+# ("Responsibilities: Facilitate groups").
+NOT_DUTIES = (r"(?:qualifications?|requirements?|minimum requirements|education|experience|skills|licensure|"
+              r"certifications?|about(?: (?:the|this) (?:role|position|job)| us)?|who we are|benefits|salary|pay|"
+              r"compensation|schedule|hours|location|job type|position type|reports to|physical demands|"
+              r"working conditions|equal opportunity)\b")
+NOT_DUTIES_LINE = re.compile(rf"^{NOT_DUTIES}[^:]{{0,20}}:", re.I)
+NOT_DUTIES_HEADING = re.compile(rf"^(?:\w+ ){{0,2}}{NOT_DUTIES}", re.I)
+DUTIES_LEAD_IN = re.compile(r"^(?:(?:essential |primary |key |main )?(?:duties|responsibilities|functions|tasks)"
+                            r"(?: and responsibilities)?)\s*:\s*", re.I)
+ROLE_NOUN = re.compile(r"\b(?:specialist|coach|navigator|advocate|worker|supporter|mentor|bridger|manager|"
+                       r"coordinator|counsell?or|technician|aide|director|supervisor|partner)s?\b", re.I)
+
+
+TITLE_START = re.compile(r"^(?:peer|recovery|certified|senior|lead|family|youth|parent|forensic|community|mental|"
+                         r"behaviou?ral|substance|wellness|bilingual|clinical|case|care|residential|program|"
+                         r"harm|crisis|job|position)\b", re.I)
+
+
+def is_job_title(text: str) -> bool:
+    """"Peer Recovery Specialist - Full Time": a short line in title case naming a role, starting
+    the way titles do (not with a verb, as "Coordinate Care With The Case Manager" does)."""
+    words = text.split()
+    long_words = [w for w in words if len(w) >= 4 and w[0].isalpha()]
+    return (len(words) <= 8 and not text.endswith(".") and bool(ROLE_NOUN.search(text))
+            and bool(TITLE_START.match(text)) and all(w[0].isupper() for w in long_words))
+
+
+def _is_heading(text: str, has_bullet: bool, many_lines: bool) -> bool:
+    return ((text.endswith(":") and len(text.split()) <= 8)
+            or (not has_bullet and text.isupper() and len(text.split()) <= 8 and many_lines))
+
+
 def task_lines(lines) -> list:
-    """The duties in pasted text, one per non-blank line, bullets cleaned. Headings are
-    skipped: in a bulleted paste (a job description) its un-bulleted short or all-caps
-    lines; in any paste, lines ending in ':' and all-caps lines of a few words."""
+    """The duties in pasted text, one per non-blank line, bullets cleaned. Skipped: headings
+    (lines ending in ':', all-caps lines of a few words) and the lines under a heading of a
+    section that holds no duties (qualifications, benefits, ...), such a section given on one
+    line ("Qualifications: GED; ..."), a job title, and in a bulleted paste its un-bulleted
+    lines of a few words. A bullet's wrapped continuation is joined to its bullet."""
     raw = [line.strip() for line in lines if line.strip()]
     bulleted = [is_bulleted(line) for line in raw]
-    tasks = []
+    tasks, in_bullet, in_other_section = [], False, False
     for line, has_bullet in zip(raw, bulleted):
         text = clean(line)
         if not text or not any(c.isalpha() for c in text):
+            in_bullet = False
             continue
-        if text.endswith(":") and len(text.split()) <= 8:
+        if any(bulleted) and not has_bullet and in_bullet and text[0].islower():
+            tasks[-1] = clean(f"{tasks[-1]} {text}")
             continue
-        if not has_bullet and text.isupper() and len(text.split()) <= 8 and len(raw) > 1:
+        in_bullet = False
+        if _is_heading(text, has_bullet, len(raw) > 1):
+            in_other_section = bool(NOT_DUTIES_HEADING.match(text))
+            continue
+        if DUTIES_LEAD_IN.match(text):
+            in_other_section = False
+        if in_other_section or NOT_DUTIES_LINE.match(text) or (len(raw) > 1 and not tasks and is_job_title(text)):
             continue
         if any(bulleted) and not has_bullet and len(text.split()) <= 3:
             continue
-        tasks.append(text)
+        tasks.append(DUTIES_LEAD_IN.sub("", text))
+        in_bullet = has_bullet
     return tasks
 
 
