@@ -13,7 +13,7 @@ from bot.grading import grade, summary
 from bot.grading import guard as safety_guard
 from bot.grading import model as grading_model
 from bot.grading import verdict as grading_verdict
-from bot.grading.framing import is_qualification, parse_framing, task_lines
+from bot.grading.framing import is_qualification, parse_framing, task_lines, without_greeting
 from bot.grading.principles import load_principles, principles_by_id
 from bot.tasks import VERDICTS, load_tasks
 
@@ -193,6 +193,14 @@ def test_qualification_lines_of_a_posting_are_not_duties(text):
 def test_odd_input_never_raises_and_keeps_the_contract(text):
     out = grade(text).to_json()
     assert set(out) == CONTRACT and out["verdict"] in VERDICTS
+
+
+@pytest.mark.parametrize("text,kept", [("Hi, can our peer drive Ms. R?", "can our peer drive Ms. R?"),
+                                      ("Hello! Quick question: what is mutuality?", "what is mutuality?"),
+                                      ("hey team - is it ok to lend money?", "is it ok to lend money?"),
+                                      ("Hi there!", "Hi there!"), ("Highlight strengths", "Highlight strengths")])
+def test_a_leading_greeting_is_not_part_of_the_task(text, kept):
+    assert without_greeting(text) == kept
 
 
 def test_task_lines_skip_headings_bullets_and_blank_lines():

@@ -1,4 +1,7 @@
 """action_grade_task: grades the latest message, replies, sets the `context` slot."""
+import pytest
+
+from actions.faq import ActionAnswerQuestion
 from actions.grading import ActionGradeTask
 from tests.conftest import make_tracker, run_action
 
@@ -49,3 +52,32 @@ def test_grader_failure_is_an_apology_not_an_exception(monkeypatch):
     monkeypatch.setattr(bot.grading, "chat_reply", broken)
     events, messages = _run("observe urine screens")
     assert events == [] and "couldn't check" in messages[0]["text"]
+
+
+POSTING = """Peer Recovery Specialist - Full Time
+About the role: Join our outpatient team supporting adults in recovery.
+Responsibilities:
+\u2022 Facilitate weekly peer-led recovery support groups
+\u2022 Collect urine samples and observe drug screens as needed
+\u2022 Link participants to housing, food and employment resources
+Qualifications: High school diploma or GED; 2 years in recovery."""
+
+
+@pytest.mark.parametrize("action,intent", [(ActionGradeTask, "check_task"), (ActionAnswerQuestion, "faq")])
+def test_a_pasted_job_description_gets_a_verdict_per_duty_and_a_summary(action, intent):
+    events, messages = run_action(action(), make_tracker(POSTING, intent))
+    text = messages[0]["text"]
+    assert text.startswith("I read that as a job description")
+    assert "- In role: Facilitate weekly peer-led recovery support groups" in text
+    assert "- Out of role: Collect urine samples and observe drug screens as needed (drug testing" in text
+    assert "Qualifications" not in text and "About the role" not in text
+    assert "3 duties: 2 in role, 1 out of role (drug testing)" in text
+    assert events[0]["name"] == "context" and "urine" in events[0]["value"]["why"]
+
+
+@pytest.mark.parametrize("text", ["Hi,\nCan our peer drive Ms. R to her court date?",
+                                  "Hi, can our peer drive Ms. R to her court date?",
+                                  "Good morning! Quick question: can our peer drive Ms. R to her court date?"])
+def test_a_greeting_before_the_task_changes_nothing(text):
+    events, messages = run_action(ActionGradeTask(), make_tracker(text, "check_task"))
+    assert messages[0]["text"].startswith("In role: yes"), messages[0]["text"]

@@ -47,7 +47,7 @@ def test_a_message_at_the_limit_passes():
 
 def test_control_format_and_surrogate_characters_are_removed():
     assert clean("hi\x00 there\x1b[31m\u202e\ud800 you") == "hi there[31m you"
-    assert clean("line one\r\nline two\tend") == "line one line two end"
+    assert clean("line one\r\n\r\nline  two\tend ") == "line one\nline two end"
 
 
 def test_scripts_emoji_and_joiners_survive():

@@ -47,7 +47,8 @@ EMPTY_REPLY = ("I didn't get any text in that message. Type a question about pee
                "work, describe a task, or ask what I can do.")
 NOT_TEXT_REPLY = "I can only read text messages. Please type your question or answer."
 TOO_LONG_REPLY = ("That message is too long for me ({length} characters; I read up to {limit}). "
-                  "Please send one question, task or answer at a time, in a few sentences.")
+                  "Please send one question, task or answer at a time, in a few sentences; "
+                  "paste a long job description's duties in parts.")
 TOO_FAST_REPLY = ("You're sending messages faster than I can answer them. Please wait for my "
                   "reply, then send your next message.")
 BUSY_REPLY = ("I'm busy with a lot of messages right now. Please send that again in a moment; "
@@ -58,18 +59,22 @@ FAILED_REPLY = ("Sorry, something went wrong on my side and I couldn't answer th
 
 
 def clean(text: Text) -> Text:
-    """Control, format and surrogate characters removed, whitespace collapsed, NFC."""
+    """Control, format and surrogate characters removed, spaces collapsed, NFC. Line breaks are
+    kept (blank lines dropped): a pasted job description is graded line by line."""
     text = unicodedata.normalize("NFC", text)
     kept = []
     for ch in text:
         category = unicodedata.category(ch)
-        if ch in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029":
+        if ch in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029":
+            kept.append("\n")
+        elif ch in "\t\x1f":
             kept.append(" ")
         elif category in ("Cc", "Cs") or (category == "Cf" and ch not in "\u200c\u200d"):
             continue  # NUL, escapes, bidi overrides, zero-width spaces, lone surrogates
         else:
             kept.append(ch)
-    return " ".join("".join(kept).split())
+    lines = (" ".join(line.split()) for line in "".join(kept).split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 def check(text: Any) -> Tuple[Optional[Text], Optional[Text]]:

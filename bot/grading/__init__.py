@@ -9,7 +9,7 @@ guard.py       the safety guard: clinical, coercive, monitoring, money and dual-
 verdict.py     grade(text) -> Verdict: which principles fire and what follows
 reply.py       the wording: reasons, chat reply, terminal text, job-description summary
 """
-from bot.grading.reply import chat_reply, describe, human, principle_line, summary
+from bot.grading.reply import chat_reply, describe, human, job_description_reply, principle_line, summary
 from bot.grading.verdict import Verdict, grade
 
-__all__ = ["Verdict", "chat_reply", "describe", "grade", "human", "principle_line", "summary"]
+__all__ = ["Verdict", "chat_reply", "describe", "grade", "human", "job_description_reply", "principle_line", "summary"]

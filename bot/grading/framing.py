@@ -19,9 +19,24 @@ def is_bulleted(line: str) -> bool:
     return bool(m and m.end() > 0 and line.strip())
 
 
+# "Hi, can our peer ...?", "Good morning! quick question: ...": the greeting says nothing about the task.
+GREETING = re.compile(r"^(?:(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening)|greetings)"
+                      r"(?:\s+(?:there|all|everyone|team))?|(?:i have )?(?:a )?quick question)\s*[,!.:;\-]*\s+", re.I)
+
+
+def without_greeting(text: str) -> str:
+    """The text without a leading greeting or "quick question:" (repeated: "Hi! Quick question: ...")."""
+    text = text or ""
+    while True:
+        stripped = GREETING.sub("", text.lstrip(), count=1)
+        if stripped == text.lstrip() or len(stripped.split()) < 3:   # "Hi there!" is all greeting
+            return text
+        text = stripped
+
+
 def clean(text: str) -> str:
-    """One task as plain text: bullet characters, numbering and extra spaces removed."""
-    text = (text or "").replace("\u00a0", " ").replace("\u2019", "'").strip()
+    """One task as plain text: a greeting, bullet characters, numbering and extra spaces removed."""
+    text = without_greeting((text or "").replace("\u00a0", " ").replace("\u2019", "'").strip())
     text = BULLET.sub("", text, count=1)
     text = re.sub(r"\s+", " ", text).strip()
     return text[:MAX_CHARS]

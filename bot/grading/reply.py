@@ -205,6 +205,41 @@ def chat_reply(text: str) -> dict:
     return {"text": " ".join(parts) + f"\n\n{source}", "buttons": [dict(b) for b in CHAT_BUTTONS], "context": context}
 
 
+JOB_DESCRIPTION_OPENING = {"in_role": "In role", "out_of_role": "Out of role", "depends": "Depends"}
+
+
+def job_description_reply(text: str) -> Optional[dict]:
+    """A pasted job description (three or more duty lines, or two bulleted ones, none of them
+    a question) gets a verdict per duty and the summary, as `python -m bot grade` gives;
+    None for any other message. {"text", "buttons", "context"}."""
+    from bot.grading.framing import is_bulleted, task_lines
+    from bot.grading.verdict import grade
+
+    lines = [line for line in (text or "").splitlines() if line.strip()]
+    duties = task_lines(lines)
+    enough = len(duties) >= 3 or (len(duties) >= 2 and sum(map(is_bulleted, lines)) >= 2)
+    if not enough or any(d.rstrip().endswith("?") for d in duties):
+        return None
+    verdicts = [grade(d) for d in duties]
+    graded = [v for v in verdicts if v.is_task]
+    if len(graded) < 2:
+        return None
+    rows = []
+    for v in graded:
+        row = f"- {JOB_DESCRIPTION_OPENING[v.verdict]}: {_short(v.task, 90)}"
+        if v.principle is not None and v.verdict != "in_role":
+            row += f" ({v.principle.name})"
+        rows.append(row)
+    sources = list(dict.fromkeys(s for v in graded for s in v.sources))
+    body = ("I read that as a job description and checked each duty against the documents:\n\n"
+            + "\n".join(rows) + f"\n\n{summary(verdicts)}. Send any one duty on its own to see why, "
+            "with the documents' words.")
+    why = " ".join(f"{_short(v.task, 60)}: {v.reasons[0]}" for v in graded if v.verdict != "in_role")
+    context = {"title": "The duties of the pasted job description", "source": "Sources: " + "; ".join(sources),
+               "more": None, "example": None, "why": why or None}
+    return {"text": body, "buttons": [dict(CHAT_BUTTONS[2])], "context": context}
+
+
 def _example(verdict: Verdict) -> Optional[str]:
     """Another phrasing the same principle decides, as a worked example."""
     p = verdict.principle
@@ -243,5 +278,5 @@ def _principle_line(text: str, verdict: str) -> Optional[str]:
     return f"Principle: {p.name}. \"{p.quote['quote']}\" ({cite(p.quote)})"
 
 
-__all__ = ["chat_reply", "compose", "describe", "human", "negated", "not_a_task", "principle_line",
+__all__ = ["chat_reply", "compose", "describe", "human", "job_description_reply", "negated", "not_a_task", "principle_line",
            "quote_line", "summary"]

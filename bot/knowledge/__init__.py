@@ -269,14 +269,27 @@ def is_task(text: str) -> bool:
 def reply_to_task_or_question(latest_message: dict, quiz=None) -> dict:
     """What the NLU sent to the grader: a described task gets its verdict; a question, a
     situation, or anything the grader finds no task in is answered as a question."""
-    from bot.grading import chat_reply   # loads the grader on first use
+    from bot.grading import chat_reply, job_description_reply   # loads the grader on first use
 
+    latest_message = _without_greeting(latest_message)
     text = (latest_message or {}).get("text") or ""
+    pasted = job_description_reply(text)
+    if pasted is not None:
+        return pasted
     if is_task(text):
         reply = chat_reply(text)
         if reply["context"] is not None or not text.strip():
             return reply
     return reply_to_question(latest_message, quiz)
+
+
+def _without_greeting(message: dict) -> dict:
+    """The message with a leading "Hi," or "quick question:" taken off its text."""
+    from bot.grading.framing import without_greeting
+
+    text = (message or {}).get("text") or ""
+    kept = without_greeting(text)
+    return message if kept == text else {**message, "text": kept}
 
 
 def is_gibberish(text: str) -> bool:
@@ -449,10 +462,14 @@ def reply_to_question(latest_message: dict, quiz=None) -> dict:
     A duty typed as a statement, the way a job description lists it ("Serve as representative
     payee for participants"), goes to the grader whatever intent the NLU gave it; a question
     never does (no question is answered with a verdict)."""
-    from bot.grading import chat_reply
+    from bot.grading import chat_reply, job_description_reply
     from bot.knowledge import routing, situations
 
+    latest_message = _without_greeting(latest_message)
     text = (latest_message or {}).get("text") or ""
+    pasted = None if quiz_active(quiz) else job_description_reply(text)
+    if pasted is not None:
+        return pasted
     if not quiz_active(quiz) and not routing.IS_A_QUESTION.search(text) and is_task(text):
         reply = chat_reply(text)
         if reply["context"] is not None:

@@ -88,6 +88,21 @@ def test_ask_quiz_and_reload_with_the_real_bot(page, url, screenshots):
     page.screenshot(path=str(screenshots / "webchat-360.png"))
 
 
+def test_a_pasted_job_description_is_checked_duty_by_duty_with_the_real_bot(page, url):
+    page.goto(url)
+    replies(page)
+    posting = ("Peer Recovery Specialist\nResponsibilities:\n\u2022 Facilitate weekly peer-led recovery support groups\n"
+               "\u2022 Observe urine drug screens\n\u2022 Link participants to housing resources")
+    page.fill("#message", posting)   # a paste keeps its lines in the message box
+    assert page.input_value("#message") == posting
+    page.locator("#message").press("Shift+Enter")   # a new line, not a send
+    assert page.locator("#log .msg.user").count() == 0
+    page.locator("#message").press("Enter")
+    answer = "\n".join(r["text"] for r in replies(page))
+    assert "I read that as a job description" in answer, answer
+    assert "Out of role: Observe urine drug screens" in answer and "3 duties: 2 in role, 1 out of role" in answer
+
+
 def test_new_conversation_starts_over_with_a_new_id(page, url):
     page.goto(url)
     replies(page)

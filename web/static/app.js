@@ -232,8 +232,22 @@
     const text = input.value.trim();
     if (!text || busy) return;
     input.value = "";
+    fitInput();
     send({ message: text }, text);
   });
+
+  // A textarea, so a pasted job description keeps its lines: Enter sends, Shift+Enter adds a line.
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  function fitInput() {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight + 4, 160) + "px";
+  }
+  input.addEventListener("input", fitInput);
 
   newButton.addEventListener("click", () => {
     if (busy) return;
