@@ -477,3 +477,22 @@ def test_a_question_is_never_graded_on_the_question_path():
     reply = knowledge.reply_to_question({"text": "Is it okay for a peer to be the voice that reports back to the team?",
                                          "intent": {"name": "faq"}})
     assert not reply["text"].startswith(("In role", "Out of role", "It depends"))
+
+
+# Found in real chats: the documents' money rule with an amount in it, a greeting or "thanks! and" before the
+# question, "they" for the peer, "is that ok?" about what a peer did, and a bare "lol ok".
+@pytest.mark.parametrize("text, opening", [
+    ("my peer lent a client $40, is that ok?", "Out of role"),
+    ("Can a peer lend a client $20 for the bus?", "Out of role"),
+    ("ok to lend a client money?", "Out of role"),
+    ("are peers allowed to lend clients money?", "Out of role"),
+    ("thanks! and can they give a client a ride to the pharmacy", "In role"),
+    ("Hi, can our peer drive Ms. R to her court date?", "In role"),
+    ("lol ok", "Okay. Anything else?"),
+    ("got it, thanks!", "Okay. Anything else?"),
+    ("How much does a peer specialist make in Ohio?", "The five documents I work from don't cover that"),
+    ("Can a peer give a client a ride in their personal car?", "The five documents I work from don't cover that"),
+])
+def test_everyday_wording_gets_the_documents_answer(text, opening):
+    reply = knowledge.reply_to_task_or_question({"text": text})
+    assert reply["text"].startswith(opening), reply["text"]

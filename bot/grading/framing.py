@@ -19,13 +19,17 @@ def is_bulleted(line: str) -> bool:
     return bool(m and m.end() > 0 and line.strip())
 
 
-# "Hi, can our peer ...?", "Good morning! quick question: ...": the greeting says nothing about the task.
+# "Hi, can our peer ...?", "Good morning! quick question: ...", "thanks! and can they ...": the greeting
+# or acknowledgement says nothing about the task ("ok to lend money?" keeps its "ok").
 GREETING = re.compile(r"^(?:(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening)|greetings)"
-                      r"(?:\s+(?:there|all|everyone|team))?|(?:i have )?(?:a )?quick question)\s*[,!.:;\-]*\s+", re.I)
+                      r"(?:\s+(?:there|all|everyone|team))?|(?:i have )?(?:a )?quick question|"
+                      r"thanks|thank you|thx|got it|great|cool|lol|also|and|so|ok(?:ay)?(?!\s+(?:to|for|if)\b))"
+                      r"\s*[,!.:;\-]*\s+", re.I)
 
 
 def without_greeting(text: str) -> str:
-    """The text without a leading greeting or "quick question:" (repeated: "Hi! Quick question: ...")."""
+    """The text without a leading greeting, acknowledgement or "quick question:" (repeated: "Hi! Quick
+    question: ...")."""
     text = text or ""
     while True:
         stripped = GREETING.sub("", text.lstrip(), count=1)

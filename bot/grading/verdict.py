@@ -95,6 +95,14 @@ def documents_name_the_duty(text: str) -> bool:
     return bool(found.trigger or found.peer_work or found.depends)
 
 
+def documents_rule_out(text: str) -> bool:
+    """Whether the documents' own wording rules the duty out (a guard trigger: lending money,
+    observing urine screens, ...): then a money amount or a law in the question does not make
+    it a question the documents can't settle."""
+    task_text = clean(text)
+    return bool(safety_guard.check(parse_framing(task_text).core or task_text).trigger)
+
+
 def best_by_side(scores) -> dict:
     """side -> (probability, Principle) of the most likely principle of each side."""
     best = {}

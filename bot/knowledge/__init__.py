@@ -292,6 +292,19 @@ def _without_greeting(message: dict) -> dict:
     return message if kept == text else {**message, "text": kept}
 
 
+ACKNOWLEDGEMENT = re.compile(r"^\s*((ok|okay|k|kk|lol|haha|cool|great|nice|sure|alright|all right|got it|gotcha|i see|"
+                             r"makes sense|understood|yep|yeah|yes|no worries|fine|perfect|awesome|thanks|"
+                             r"thank you|thx|ty)[\s,.!]*)+$", re.I)
+
+
+def acknowledged(quiz=None) -> dict:
+    """"ok", "lol ok", "got it": nothing was asked, so nothing is answered."""
+    text = ("Okay. Anything else? Ask about peer roles, values, boundaries or self-disclosure, paste a "
+            "duty to check, or start a quiz or a practice scenario.")
+    buttons = [{"title": load()[key]["title"], "payload": payload} for key, payload in MAIN_TOPICS[:3]]
+    return {"text": _with_quiz_reminder(text, quiz), "buttons": buttons, "context": None}
+
+
 def is_gibberish(text: str) -> bool:
     words = [w for w in (text or "").split() if any(ch.isalpha() for ch in w)]
     return len(words) < 2
@@ -467,6 +480,8 @@ def reply_to_question(latest_message: dict, quiz=None) -> dict:
 
     latest_message = _without_greeting(latest_message)
     text = (latest_message or {}).get("text") or ""
+    if ACKNOWLEDGEMENT.match(text):
+        return acknowledged(quiz)
     pasted = None if quiz_active(quiz) else job_description_reply(text)
     if pasted is not None:
         return pasted

@@ -25,9 +25,13 @@ ASKS_WHAT_IT_IS = re.compile(
 # A duty described as something someone was told, asked or wants done.
 DESCRIBES_A_DUTY = re.compile(
     r"\b(asked|told|wants?|expected|assigned|supposed)\s+(me|us|our|my|the|him|her|them)?\s*(peer|recovery coach|to)\b"
+    r"|^\s*(is|are)\s+(a |an |our |my |the )?(peers?|peer specialists?|peer workers?|recovery coach(es)?|coach(es)?)\s+(allowed|permitted)\s+to\b"
+    r"|^\s*(ok|okay|alright|fine)\s+(to|for (a |our |my )?(peer|coach)\w* to)\s+\w+"
     r"|\b(my|our)\s+(supervisor|manager|boss|director|team|agency)\b"
     r"|\b(can|could|should|may)\s+(our|my|a|the)\s+(peer|recovery coach|peer specialist)\w*\s+\w+"
-    r"|\bis it (ok|okay|alright|appropriate|allowed|fine|in role|out of role)\b"
+    r"|\b(can|could|should|may)\s+(they|she|he)\s+(\w+\s+){0,3}(a|the|their|his|her|our|my)\s+(clients?|participants?|residents?|patients?)\b"
+    r"|\b(my|our)\s+(peer|peer specialist|peer worker|peer support worker|recovery coach|coach)s?\s+(\w+ed|told|gave|took|drove|lent|let|went|kept|said|wants?|asked)\b"
+    r"|\bis (it|that|this) (ok|okay|alright|appropriate|allowed|fine|in role|out of role)\b"
     r"|\b(in|out of) role\b",
     re.IGNORECASE)
 # "Is X in role for a peer?" asks for the grader's verdict whatever X is.
@@ -102,11 +106,12 @@ def kind(text: str) -> str:
     text = text or ""
     if is_situation(text):
         return "situation"
+    from bot.grading.verdict import documents_name_the_duty, documents_rule_out
+
     asked = bool(IS_A_QUESTION.search(text))
-    if asked and scope.cues(text):
-        return "question"
+    if asked and scope.cues(text) and not documents_rule_out(text):
+        return "question"   # "can a peer lend a client $40?" is still the documents' money rule
     if DESCRIBES_A_DUTY.search(text):
-        from bot.grading.verdict import documents_name_the_duty
         return "task" if not asked or ASKS_FOR_A_VERDICT.search(text) or documents_name_the_duty(text) else "question"
     if asked or ASKS_WHAT_IT_IS.search(text):
         return "question"
