@@ -480,7 +480,8 @@ def test_a_question_is_never_graded_on_the_question_path():
 
 
 # Found in real chats: the documents' money rule with an amount in it, a greeting or "thanks! and" before the
-# question, "they" for the peer, "is that ok?" about what a peer did, and a bare "lol ok".
+# question, "they" for the peer, "is that ok?" about what a peer did, "cant"/"thats" typed without the
+# apostrophe (read as words the documents never use), and a bare "lol ok".
 @pytest.mark.parametrize("text, opening", [
     ("my peer lent a client $40, is that ok?", "Out of role"),
     ("Can a peer lend a client $20 for the bus?", "Out of role"),
@@ -490,6 +491,8 @@ def test_a_question_is_never_graded_on_the_question_path():
     ("Hi, can our peer drive Ms. R to her court date?", "In role"),
     ("lol ok", "Okay. Anything else?"),
     ("got it, thanks!", "Okay. Anything else?"),
+    ("our peer keeps telling everyone to go to AA, thats fine right?", "Out of role"),
+    ("why cant peers just do what case managers do", "The documents treat these as different roles"),
     ("How much does a peer specialist make in Ohio?", "The five documents I work from don't cover that"),
     ("Can a peer give a client a ride in their personal car?", "The five documents I work from don't cover that"),
 ])

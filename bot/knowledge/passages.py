@@ -30,7 +30,9 @@ STOPWORDS = set("""a an and are as at be but by can could do does did for from h
 him his how i if in into is it its me my of on or our she should so than that the their them
 then there these they this those to was we were what when where which who whom why will with
 would you your about any all also been being just more most not no only other some such very
-am im i'm dont don't""".split())
+am im i'm dont don't cant wont didnt doesnt isnt arent wasnt werent shouldnt wouldnt couldnt hasnt
+havent hadnt thats whats whos theres heres youre theyre ive youve weve theyve id youd hed shed itll
+ill youll theyll hes shes lets ok okay pls plz ur thx lol""".split())
 
 
 @dataclass

@@ -30,7 +30,8 @@ DESCRIBES_A_DUTY = re.compile(
     r"|\b(my|our)\s+(supervisor|manager|boss|director|team|agency)\b"
     r"|\b(can|could|should|may)\s+(our|my|a|the)\s+(peer|recovery coach|peer specialist)\w*\s+\w+"
     r"|\b(can|could|should|may)\s+(they|she|he)\s+(\w+\s+){0,3}(a|the|their|his|her|our|my)\s+(clients?|participants?|residents?|patients?)\b"
-    r"|\b(my|our)\s+(peer|peer specialist|peer worker|peer support worker|recovery coach|coach)s?\s+(\w+ed|told|gave|took|drove|lent|let|went|kept|said|wants?|asked)\b"
+    r"|\b(my|our)\s+(peer|peer specialist|peer worker|peer support worker|recovery coach|coach)s?\s+(\w+ed|told|gave|took|drove|lent|let|went|kept|said|wants?|asked|(keeps|is|was|has been) \w+ing)\b"
+    r"|\b(is that|that'?s|thats) (ok|okay|alright|fine|allowed)( right)?\s*\?*\s*$"
     r"|\bis (it|that|this) (ok|okay|alright|appropriate|allowed|fine|in role|out of role)\b"
     r"|\b(in|out of) role\b",
     re.IGNORECASE)
