@@ -29,6 +29,7 @@ DESCRIBES_A_DUTY = re.compile(
     r"|^\s*(ok|okay|alright|fine)\s+(to|for (a |our |my )?(peer|coach)\w* to)\s+\w+"
     r"|\b(my|our)\s+(supervisor|manager|boss|director|team|agency)\b"
     r"|\b(can|could|should|may)\s+(our|my|a|the)\s+(peer|recovery coach|peer specialist)\w*\s+\w+"
+    r"|\b(can|could|should|may)\s+(peers|peer specialists|peer workers|recovery coaches)\s+(?!be\b)\w+"
     r"|\b(can|could|should|may)\s+(they|she|he)\s+(\w+\s+){0,3}(a|the|their|his|her|our|my)\s+(clients?|participants?|residents?|patients?)\b"
     r"|\b(my|our)\s+(peer|peer specialist|peer worker|peer support worker|recovery coach|coach)s?\s+(\w+ed|told|gave|took|drove|lent|let|went|kept|said|wants?|asked|(keeps|is|was|has been) \w+ing)\b"
     r"|\b(is that|that'?s|thats) (ok|okay|alright|fine|allowed)( right)?\s*\?*\s*$"
