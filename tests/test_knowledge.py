@@ -493,6 +493,7 @@ def test_a_question_is_never_graded_on_the_question_path():
     ("got it, thanks!", "Okay. Anything else?"),
     ("our peer keeps telling everyone to go to AA, thats fine right?", "Out of role"),
     ("can peers tell us if a client relapsed", "It depends"),
+    ("is a peer supposed to go to the client's court hearing with them", "In role"),
     ("Report any relapse to the participant's probation officer", "Out of role"),
     ("why cant peers just do what case managers do", "The documents treat these as different roles"),
     ("How much does a peer specialist make in Ohio?", "The five documents I work from don't cover that"),

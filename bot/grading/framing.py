@@ -142,7 +142,8 @@ QUESTION = [
                rf"acceptable|allowed|right|in\s+role|part\s+of\s+the\s+role)\s+(?:for|if)\s+(?:{_SUBJECT}|me|us)\s+"
                r"(?:to\s+)?", re.I),
     re.compile(rf"^(?:can|could|should|may|might|would|will|do|does|is|are)\s+(?:{_SUBJECT}|me|us)\s+"
-               r"(?:be\s+allowed\s+to\s+|ever\s+|also\s+|still\s+)?", re.I),
+               r"(?:be\s+allowed\s+to\s+|(?:supposed|allowed|permitted|expected|required)\s+to\s+|ever\s+|also\s+|"
+               r"still\s+)?", re.I),
     re.compile(r"^(?:is|are)\s+(?:it|this|that)\s+(?:in|out\s+of|within|outside)\s+(?:a\s+|the\s+)?(?:peer'?s?\s+)?"
                r"role\s+(?:to\s+|if\s+|for\s+\w+\s+to\s+)?", re.I),
     re.compile(r"^(?:what\s+about|how\s+about)\s+", re.I),
