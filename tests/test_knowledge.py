@@ -502,3 +502,10 @@ def test_a_question_is_never_graded_on_the_question_path():
 def test_everyday_wording_gets_the_documents_answer(text, opening):
     reply = knowledge.reply_to_task_or_question({"text": text})
     assert reply["text"].startswith(opening), reply["text"]
+
+
+def test_the_question_after_a_preamble_is_ranked_on_its_own_too():
+    assert knowledge.last_question("I'm a nurse and new here. What is a peer specialist exactly?") == \
+        "What is a peer specialist exactly?"
+    assert knowledge.last_question("What is a peer specialist?") is None
+    assert knowledge.last_question("We hired a peer. She starts Monday.") is None

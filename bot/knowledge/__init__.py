@@ -305,6 +305,19 @@ def acknowledged(quiz=None) -> dict:
     return {"text": _with_quiz_reminder(text, quiz), "buttons": buttons, "context": None}
 
 
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def last_question(text: str):
+    """The last sentence when a message of several sentences ends with a question, else None."""
+    sentences = [s for s in SENTENCE_END.split(text or "") if s.strip()]
+    if len(sentences) < 2:
+        return None
+    from bot.knowledge.routing import IS_A_QUESTION
+    last = sentences[-1].strip()
+    return last if IS_A_QUESTION.search(last) and len(last.split()) >= 3 else None
+
+
 def is_gibberish(text: str) -> bool:
     words = [w for w in (text or "").split() if any(ch.isalpha() for ch in w)]
     return len(words) < 2
@@ -330,6 +343,11 @@ def evidence(latest_message: dict) -> dict:
     found["advice"] = routing.is_situation(text)
     found["scenario"] = situations.closest(text) if found["advice"] else (None, 0.0)
     found["similarities"] = topics.similarities(text)
+    asked = last_question(text)
+    if asked:
+        # "I'm a nurse and new here. What is a peer specialist exactly?": the question, without the preamble.
+        own = topics.similarities(asked)
+        found["similarities"] = {key: max(score, own[key]) for key, score in found["similarities"].items()}
     found["selector"] = topics.selector_confidences(message)
     found["passage"] = passages.best(text)
     found["unknown"] = passages.unknown_terms(text)
