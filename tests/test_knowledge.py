@@ -494,6 +494,8 @@ def test_a_question_is_never_graded_on_the_question_path():
     ("our peer keeps telling everyone to go to AA, thats fine right?", "Out of role"),
     ("can peers tell us if a client relapsed", "It depends"),
     ("is a peer supposed to go to the client's court hearing with them", "In role"),
+    ("can our peer specialist bring a client to an NA meeting", "In role"),
+    ("can our peer specialist drive Ms. R to court?", "In role"),
     ("Report any relapse to the participant's probation officer", "Out of role"),
     ("why cant peers just do what case managers do", "The documents treat these as different roles"),
     ("How much does a peer specialist make in Ohio?", "The five documents I work from don't cover that"),
@@ -509,3 +511,4 @@ def test_the_question_after_a_preamble_is_ranked_on_its_own_too():
         "What is a peer specialist exactly?"
     assert knowledge.last_question("What is a peer specialist?") is None
     assert knowledge.last_question("We hired a peer. She starts Monday.") is None
+    assert knowledge.last_question("The client relapsed and our peer feels she failed. What do I tell her?") is None

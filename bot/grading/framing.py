@@ -39,8 +39,8 @@ def without_greeting(text: str) -> str:
 
 
 def clean(text: str) -> str:
-    """One task as plain text: a greeting, bullet characters, numbering and extra spaces removed."""
-    text = without_greeting((text or "").replace("\u00a0", " ").replace("\u2019", "'").strip())
+    """One task as plain text: bullet characters, numbering and extra spaces removed."""
+    text = (text or "").replace("\u00a0", " ").replace("\u2019", "'").strip()
     text = BULLET.sub("", text, count=1)
     text = re.sub(r"\s+", " ", text).strip()
     return text[:MAX_CHARS]
@@ -114,7 +114,8 @@ def task_lines(lines) -> list:
 
 _SUBJECT = (r"(?:i|we|you|he|she|they|it|someone|staff|peers?|"
             r"(?:a|an|the|our|my|this|that|your)\s+(?:\w+[\s-]+){0,2}?"
-            r"(?:peer|peers|coach|specialist|supporter|advocate|worker|staff|staffer|bridger|mentor|navigator))")
+            r"(?:peer|peers|coach|specialist|supporter|advocate|worker|staff|staffer|bridger|mentor|navigator)"
+            r"(?:[\s-]+(?:specialists?|coach(?:es)?|workers?|supporters?|advocates?|mentors?|navigators?|staff))?)")
 _ROLE = (r"(?:(?:certified\s+)?(?:peer|recovery|wellness|lead)[\s-]*(?:support\s+)?"
          r"(?:specialist|coach|supporter|worker|staff|advocate|mentor|bridger|navigator)?s?)")
 _ASKER = (r"(?:my|our|the|a)\s+(?:\w+\s+)?(?:supervisor|manager|boss|director|team|doctor|nurse|psychiatrist|"

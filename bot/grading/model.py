@@ -5,7 +5,7 @@ its principle's side), one for the principle (trained on the examples, labelled 
 principle), plus cosine neighbours.
 
 Training happens once per content version and is cached under var/grading/<hash>/ (the
-hash covers tasks.yml, principles.yml, the model weights and MODEL_VERSION). The cache
+hash covers tasks.yml, principles.yml, framing.py, the model weights and MODEL_VERSION). The cache
 holds the item vectors and the fitted classifiers' coefficients, so a cold `python -m bot
 grade` does not import scikit-learn (about a second): predict() applies a fitted
 multinomial model exactly as LogisticRegression.predict_proba does (softmax of the
@@ -19,6 +19,7 @@ import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -167,8 +168,12 @@ def build(tasks=None, verdict_c: float = VERDICT_C, principle_c: float = PRINCIP
 def content_hash() -> str:
     from bot.embedding import MODEL_SHA256
 
+    from bot.grading import framing
+
     digest = hashlib.sha256()
-    for part in (TASKS_FILE.read_bytes(), PRINCIPLES_FILE.read_bytes(), MODEL_SHA256.encode(),
+    # framing.py decides the text each item is embedded as (core_text), so it is part of the content.
+    for part in (TASKS_FILE.read_bytes(), PRINCIPLES_FILE.read_bytes(), Path(framing.__file__).read_bytes(),
+                 MODEL_SHA256.encode(),
                  f"{MODEL_VERSION}:{VERDICT_C}:{PRINCIPLE_C}".encode()):   # (blend constants need no retraining)
         digest.update(part)
     return digest.hexdigest()[:16]

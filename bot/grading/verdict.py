@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from bot.grading import guard as safety_guard
-from bot.grading.framing import Framing, clean, is_concept_question, is_qualification, parse_framing
+from bot.grading.framing import Framing, clean, is_concept_question, is_qualification, parse_framing, without_greeting
 from bot.grading.model import train_task
 
 # Chosen by 5-fold cross-validation on the train split (bench/grader.py --cv), then checked on dev.
@@ -70,7 +70,7 @@ class Verdict:
 def grade(text: str, model=None) -> Verdict:
     from bot.grading import model as grading_model
 
-    task_text = clean(text)
+    task_text = clean(without_greeting(text))
     framing = parse_framing(task_text) if task_text else Framing(core="")
     core = framing.core or task_text
     if not core or not any(c.isalpha() for c in core) or is_concept_question(core):
@@ -89,7 +89,7 @@ def documents_name_the_duty(text: str) -> bool:
     question ("can a peer ...?") is graded only then; on the dev questions (rounds 6-8) the meaning
     model's verdicts to other questions were often about what the documents never discuss ("work
     with eating disorder clients", "tell their supervisor if they start using again")."""
-    task_text = clean(text)
+    task_text = clean(without_greeting(text))
     core = parse_framing(task_text).core or task_text
     found = safety_guard.check(core)
     return bool(found.trigger or found.peer_work or found.depends)
@@ -99,7 +99,7 @@ def documents_rule_out(text: str) -> bool:
     """Whether the documents' own wording rules the duty out (a guard trigger: lending money,
     observing urine screens, ...): then a money amount or a law in the question does not make
     it a question the documents can't settle."""
-    task_text = clean(text)
+    task_text = clean(without_greeting(text))
     return bool(safety_guard.check(parse_framing(task_text).core or task_text).trigger)
 
 

@@ -314,8 +314,10 @@ def last_question(text: str):
     if len(sentences) < 2:
         return None
     from bot.knowledge.routing import IS_A_QUESTION
+    from bot.knowledge.passages import tokens
     last = sentences[-1].strip()
-    return last if IS_A_QUESTION.search(last) and len(last.split()) >= 3 else None
+    # "What do I tell her?" names no subject of its own: the whole message is the question.
+    return last if IS_A_QUESTION.search(last) and len(tokens(last)) >= 2 else None
 
 
 def is_gibberish(text: str) -> bool:
