@@ -84,14 +84,18 @@ def grade(text: str, model=None) -> Verdict:
     return decide(task_text, framing, scores, safety_guard.check(core))
 
 
+def _guard_wording(text: str):
+    """What the guard finds in the task a message describes (greeting and framing peeled off)."""
+    task_text = clean(without_greeting(text))
+    return safety_guard.check(parse_framing(task_text).core or task_text)
+
+
 def documents_name_the_duty(text: str) -> bool:
     """Whether the documents' own wording (the guard) names the duty. A duty asked about as a
     question ("can a peer ...?") is graded only then; on the dev questions (rounds 6-8) the meaning
     model's verdicts to other questions were often about what the documents never discuss ("work
     with eating disorder clients", "tell their supervisor if they start using again")."""
-    task_text = clean(without_greeting(text))
-    core = parse_framing(task_text).core or task_text
-    found = safety_guard.check(core)
+    found = _guard_wording(text)
     return bool(found.trigger or found.peer_work or found.depends)
 
 
@@ -99,8 +103,7 @@ def documents_rule_out(text: str) -> bool:
     """Whether the documents' own wording rules the duty out (a guard trigger: lending money,
     observing urine screens, ...): then a money amount or a law in the question does not make
     it a question the documents can't settle."""
-    task_text = clean(without_greeting(text))
-    return bool(safety_guard.check(parse_framing(task_text).core or task_text).trigger)
+    return bool(_guard_wording(text).trigger)
 
 
 def best_by_side(scores) -> dict:
